@@ -1,0 +1,257 @@
+"""The shared vocabulary: plain frozen records that every module passes around.
+
+Nothing here touches a database, a file or the network, so every other module may import it.
+The audit chain rule lives here too, because both the store (which writes events) and any
+external verifier must compute exactly the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "GENESIS_HASH",
+    "Algorithm",
+    "AuditEvent",
+    "Case",
+    "FileHashes",
+    "Finding",
+    "HashEntry",
+    "HashList",
+    "Item",
+    "ListRole",
+    "Malformed",
+    "Match",
+    "ScanSummary",
+    "audit_digest",
+]
+
+GENESIS_HASH = "0" * 64
+
+
+class Algorithm(StrEnum):
+    """Hash algorithms a list entry or an item can carry."""
+
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+    PDQ = "pdq"
+
+    @property
+    def hex_length(self) -> int:
+        """Number of hex digits in a well-formed value."""
+        return {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}[self.value]
+
+    @property
+    def perceptual(self) -> bool:
+        """True where matching is by distance rather than equality."""
+        return self is Algorithm.PDQ
+
+
+class ListRole(StrEnum):
+    """What a hash list means: known abuse media to find, or known-good files to hide."""
+
+    KNOWN_BAD = "known-bad"
+    KNOWN_GOOD = "known-good"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """An investigation: the container of items, findings and its own audit chain."""
+
+    id: int
+    name: str
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A file seen in an evidence source, with its hashes."""
+
+    id: int
+    case_id: int
+    path: str
+    size: int
+    mtime: datetime | None
+    md5: str | None
+    sha1: str | None
+    sha256: str | None
+    pdq: str | None
+    pdq_quality: int | None
+    mime: str | None
+    source: str
+    raw_path: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class HashList:
+    """An imported list of hashes with its provenance."""
+
+    id: int
+    name: str
+    role: ListRole
+    source: str
+    imported_at: datetime
+    entry_count: int
+    malformed_count: int
+    pdq_threshold: int
+
+
+@dataclass(frozen=True, slots=True)
+class HashEntry:
+    """One hash of a list, with the list's label and category for it."""
+
+    algorithm: Algorithm
+    value: str
+    category: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An item that equals, or is perceptually near, an entry of a hash list."""
+
+    item_id: int
+    path: str
+    list_name: str
+    list_role: ListRole
+    entry_id: int
+    algorithm: Algorithm
+    distance: int
+    value: str
+    label: str | None
+    category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something a plugin concluded about an item (or failed to), and why."""
+
+    kind: str
+    plugin: str
+    plugin_version: str
+    explanation: str
+    path: str | None = None
+    item_id: int | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    """What one scan run did, for the CLI and the audit trail."""
+
+    case: str
+    root: str
+    files_seen: int
+    files_hashed: int
+    files_resumed: int
+    bytes_hashed: int
+    errors: int
+    skipped: int
+    matches: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One entry of a hash-chained audit trail."""
+
+    chain: str
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS_HASH
+    hash: str = ""
+
+    def expected_hash(self) -> str:
+        """The digest this event must carry given its content and predecessor."""
+        return audit_digest(
+            self.prev_hash, self.chain, self.seq, self.at, self.actor, self.action, self.target, self.details
+        )
+
+
+def audit_digest(
+    prev_hash: str,
+    chain: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+) -> str:
+    """SHA-256 over the previous digest and a canonical JSON form of the event."""
+    body = json.dumps(
+        {
+            "chain": chain,
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        default=str,
+    )
+    return hashlib.sha256((prev_hash + body).encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A line that could not be imported, and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileHashes:
+    """Everything known about one file after hashing, or why it could not be hashed."""
+
+    raw_path: bytes
+    size: int = 0
+    mtime: float | None = None
+    mime: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    error_plugin: str = "reader"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """Printable path; bytes that are not UTF-8 are shown as \\xNN escapes."""
+        return self.raw_path.decode("utf-8", "backslashreplace")
+
+    def get(self, key: str) -> Any:
+        """A hash value or None."""
+        return self.values.get(key)
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented per-file JSON record of ``heroes hash --json``."""
+        record: dict[str, Any] = {
+            "path": self.path,
+            "size": self.size,
+            "md5": self.values.get("md5"),
+            "sha1": self.values.get("sha1"),
+            "sha256": self.values.get("sha256"),
+            "pdq": self.values.get("pdq"),
+            "pdq_quality": self.values.get("pdq_quality"),
+            "mime": self.mime,
+        }
+        if self.error:
+            record["error"] = self.error
+        if self.warnings:
+            record["warnings"] = list(self.warnings)
+        return record

@@ -1,0 +1,43 @@
+"""The registered plugins: built-ins listed explicitly, third parties through entry points.
+
+No registration happens at import time (plaso's lesson): :func:`hashers` builds the list
+when asked, so tests and workers see exactly the same plugins, and a name clash between a
+built-in and an installed package is an error rather than a silent override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+from typing import TypeVar
+
+from heroes.errors import ConfigError
+from heroes.hashing import MD5, PDQ, SHA1, SHA256, Hasher
+
+__all__ = ["BUILTIN_HASHERS", "HASHER_GROUP", "hashers"]
+
+HASHER_GROUP = "heroes.hashers"
+BUILTIN_HASHERS: tuple[Hasher, ...] = (MD5, SHA1, SHA256, PDQ)
+
+_P = TypeVar("_P", bound=Hasher)
+
+
+def _unique(plugins: Iterable[_P]) -> tuple[_P, ...]:
+    seen: dict[str, _P] = {}
+    for plugin in plugins:
+        if plugin.name in seen:
+            raise ConfigError(f"two plugins are named {plugin.name!r}; plugin names must be unique")
+        seen[plugin.name] = plugin
+    return tuple(seen.values())
+
+
+def hashers(include_entry_points: bool = True) -> tuple[Hasher, ...]:
+    """Built-in hashers followed by those installed under the ``heroes.hashers`` entry-point group."""
+    found: list[Hasher] = list(BUILTIN_HASHERS)
+    if include_entry_points:
+        for point in entry_points(group=HASHER_GROUP):
+            plugin = point.load()
+            if not isinstance(plugin, Hasher):
+                raise ConfigError(f"entry point {point.name!r} in {HASHER_GROUP} is not a Hasher")
+            found.append(plugin)
+    return _unique(found)

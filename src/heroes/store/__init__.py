@@ -1,0 +1,23 @@
+"""The case store: the only package that talks to the database."""
+
+from heroes.store.casestore import (
+    GLOBAL_CHAIN,
+    AuditReport,
+    CaseStore,
+    ImportResult,
+    MatchableItem,
+    NewMatch,
+    case_chain,
+    path_key,
+)
+
+__all__ = [
+    "GLOBAL_CHAIN",
+    "AuditReport",
+    "CaseStore",
+    "ImportResult",
+    "MatchableItem",
+    "NewMatch",
+    "case_chain",
+    "path_key",
+]

@@ -1,0 +1,829 @@
+"""CaseStore: the only code that reads or writes the database.
+
+Why one writer: every change of evidence, and every read of it, must land in the
+hash-chained audit trail *in the same transaction*, so there is never a result without
+its audit record or a record of something that did not happen. Each public method that
+touches evidence therefore takes ``actor=`` and appends an :class:`AuditEvent`.
+
+The audit trail is a set of chains: one per case (``case:NAME``) and one ``global`` chain
+for things that belong to no case (hash-list imports). Each event carries the SHA-256 of
+its predecessor; ``audit_heads`` remembers the last sequence number and digest of each
+chain, so removing events from the end is detected as well as editing, inserting,
+deleting or reordering them in the middle.
+
+SQLite is the embedded default (WAL, ``BEGIN IMMEDIATE`` so concurrent writers queue
+instead of failing); PostgreSQL is used when ``database_url`` says so. Both run the same
+Alembic migrations and the same test-suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from heroes.config import Settings
+from heroes.errors import AlreadyExists, AuditChainBroken, InvalidInput, NotFound, StoreUnavailable
+from heroes.evidence import (
+    GENESIS_HASH,
+    Algorithm,
+    AuditEvent,
+    Case,
+    FileHashes,
+    Finding,
+    HashEntry,
+    HashList,
+    Item,
+    ListRole,
+    Malformed,
+    Match,
+    audit_digest,
+)
+from heroes.store import schema as t
+
+__all__ = [
+    "GLOBAL_CHAIN",
+    "AuditReport",
+    "CaseStore",
+    "ImportResult",
+    "MatchableItem",
+    "NewMatch",
+    "case_chain",
+    "path_key",
+]
+
+GLOBAL_CHAIN = "global"
+_INSERT_CHUNK = 5000
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def path_key(raw_path: bytes) -> str:
+    """Fixed-length key for a path of any length or encoding (index-friendly on every database)."""
+    return hashlib.sha256(raw_path).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def case_chain(name: str) -> str:
+    """Audit chain name of a case."""
+    return f"case:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """A hash list as stored, with the lines that could not be imported."""
+
+    hash_list: HashList
+    malformed: list[Malformed]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """A verified chain: how many events and the digest of the last one."""
+
+    chain: str
+    events: int
+    head: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchableItem:
+    """The hashes of an item that matching needs."""
+
+    item_id: int
+    md5: str | None
+    sha1: str | None
+    sha256: str | None
+    pdq_quality: int | None
+    pdq_variants: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewMatch:
+    """A match found by the matcher, to be recorded."""
+
+    item_id: int
+    entry_id: int
+    list_id: int
+    algorithm: Algorithm
+    distance: int
+    variant: str = "original"
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg2", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+class CaseStore:
+    """Cases, items, hash lists, matches, findings and the audit trail, behind one API."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings) -> CaseStore:
+        """Connect to the configured database and bring its schema up to date."""
+        return cls.from_url(settings.effective_database_url)
+
+    @classmethod
+    def from_url(cls, url: str) -> CaseStore:
+        """Connect to a database URL and migrate it."""
+        try:
+            store = cls(_engine(url))
+            store.migrate()
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot open the case store at {make_url(url)!r}: {exc.orig}") from None
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(f"case store at {make_url(url)!r} failed: {exc}") from None
+        return store
+
+    def migrate(self) -> None:
+        """Apply every pending Alembic migration."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def _audit(
+        self,
+        conn: Connection,
+        chain: str,
+        actor: str,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        head = conn.execute(
+            select(t.audit_heads.c.seq, t.audit_heads.c.hash).where(t.audit_heads.c.chain == chain).with_for_update()
+        ).first()
+        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+        at = _now()
+        body = json.loads(json.dumps(details or {}, ensure_ascii=True, default=str))
+        digest = audit_digest(prev, chain, seq, at, actor, action, target, body)
+        conn.execute(
+            t.audit_events.insert().values(
+                chain=chain,
+                seq=seq,
+                at=at.isoformat(timespec="microseconds"),
+                actor=actor,
+                action=action,
+                target=target,
+                details=json.dumps(body, ensure_ascii=True, sort_keys=True),
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        if head:
+            conn.execute(update(t.audit_heads).where(t.audit_heads.c.chain == chain).values(seq=seq, hash=digest))
+        else:
+            conn.execute(t.audit_heads.insert().values(chain=chain, seq=seq, hash=digest))
+        return AuditEvent(chain, seq, at, actor, action, target, body, prev, digest)
+
+    def audit_events(self, chain: str) -> list[AuditEvent]:
+        """Every event of a chain in sequence order, as stored (not verified)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.audit_events).where(t.audit_events.c.chain == chain).order_by(t.audit_events.c.seq)
+            ).all()
+        return [
+            AuditEvent(
+                r.chain,
+                r.seq,
+                datetime.fromisoformat(r.at),
+                r.actor,
+                r.action,
+                r.target,
+                json.loads(r.details),
+                r.prev_hash,
+                r.hash,
+            )
+            for r in rows
+        ]
+
+    def verify_audit(self, chain: str) -> AuditReport:
+        """Recompute a chain; raise AuditChainBroken naming the first bad event."""
+        problems: list[str] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.audit_events).where(t.audit_events.c.chain == chain).order_by(t.audit_events.c.id)
+            ).all()
+            head = conn.execute(select(t.audit_heads).where(t.audit_heads.c.chain == chain)).first()
+        prev, expected_seq = GENESIS_HASH, 1
+        for r in rows:
+            where = f"event #{r.seq} ({r.action} by {r.actor} at {r.at})"
+            if r.seq != expected_seq:
+                problems.append(f"{where}: expected sequence number {expected_seq} (events deleted, inserted or reordered)")
+            if r.prev_hash != prev:
+                problems.append(f"{where}: does not link to the event before it")
+            try:
+                digest = audit_digest(
+                    r.prev_hash, r.chain, r.seq, datetime.fromisoformat(r.at), r.actor, r.action, r.target,
+                    json.loads(r.details),
+                )
+            except (ValueError, TypeError) as exc:
+                problems.append(f"{where}: unreadable ({exc})")
+                digest = ""
+            if digest != r.hash:
+                problems.append(f"{where}: content does not match its digest (edited)")
+            if problems:
+                break
+            prev, expected_seq = r.hash, r.seq + 1
+        if not problems:
+            last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, GENESIS_HASH)
+            if head is None and rows:
+                problems.append("the chain's head record is missing")
+            elif head is not None and (head.seq != last_seq or head.hash != last_hash):
+                problems.append(
+                    f"the chain ends at event #{last_seq} but its head says #{head.seq} (events removed from the end)"
+                )
+        if problems:
+            raise AuditChainBroken(f"audit chain {chain!r} is broken: " + "; ".join(problems))
+        return AuditReport(chain, len(rows), prev)
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def create_case(self, name: str, actor: str, description: str = "") -> Case:
+        """A new, empty case."""
+        if not name.strip() or len(name) > 200:
+            raise InvalidInput("a case name must be 1 to 200 characters")
+        created = _now()
+        try:
+            with self._tx() as conn:
+                case_id = conn.execute(
+                    t.cases.insert().values(name=name, description=description, created_at=created)
+                ).inserted_primary_key[0]
+                self._audit(conn, case_chain(name), actor, "case.create", name, {"description": description})
+        except SAIntegrityError:
+            raise AlreadyExists(f"case {name!r} already exists") from None
+        return Case(int(case_id), name, created, description)
+
+    def case(self, name: str) -> Case:
+        """The case of that name."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.cases).where(t.cases.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"no case named {name!r} (see 'heroes case list')")
+        return Case(row.id, row.name, _utc(row.created_at) or _now(), row.description)
+
+    def ensure_case(self, name: str, actor: str) -> Case:
+        """The case of that name, created if new."""
+        try:
+            return self.case(name)
+        except NotFound:
+            try:
+                return self.create_case(name, actor)
+            except AlreadyExists:  # created meanwhile by another process
+                return self.case(name)
+
+    def list_cases(self) -> list[Case]:
+        """All cases, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.cases).order_by(t.cases.c.id)).all()
+        return [Case(r.id, r.name, _utc(r.created_at) or _now(), r.description) for r in rows]
+
+    def case_counts(self, case: Case) -> dict[str, int]:
+        """Items, errors, matched items and hidden (known-good) items of a case."""
+        with self.engine.connect() as conn:
+            n_items = conn.scalar(select(func.count()).select_from(t.items).where(t.items.c.case_id == case.id))
+            n_errors = conn.scalar(
+                select(func.count()).select_from(t.findings).where(
+                    and_(t.findings.c.case_id == case.id, t.findings.c.kind == "error")
+                )
+            )
+            bad, good = self._matched_item_ids(conn, case)
+        return {
+            "items": int(n_items or 0),
+            "errors": int(n_errors or 0),
+            "matched_items": len(bad - good),
+            "known_good_items": len(good),
+        }
+
+    # -- hash lists ------------------------------------------------------------------------
+
+    def import_hash_list(
+        self,
+        name: str,
+        records: Iterable[HashEntry | Malformed],
+        *,
+        role: ListRole,
+        source: str,
+        actor: str,
+        pdq_threshold: int = 31,
+        replace: bool = False,
+    ) -> ImportResult:
+        """Store a list's entries in one transaction; malformed records are counted and returned."""
+        malformed: list[Malformed] = []
+        count = 0
+        with self._tx() as conn:
+            existing = conn.execute(select(t.hash_lists.c.id).where(t.hash_lists.c.name == name)).first()
+            if existing is not None:
+                if not replace:
+                    raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
+                conn.execute(t.matches.delete().where(t.matches.c.list_id == existing.id))
+                conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
+                conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
+            imported = _now()
+            list_id = conn.execute(
+                t.hash_lists.insert().values(
+                    name=name,
+                    role=role.value,
+                    source=source,
+                    imported_at=imported,
+                    imported_by=actor,
+                    pdq_threshold=pdq_threshold,
+                )
+            ).inserted_primary_key[0]
+            batch: list[dict[str, Any]] = []
+            for record in records:
+                if isinstance(record, Malformed):
+                    malformed.append(record)
+                    continue
+                batch.append(
+                    {
+                        "list_id": list_id,
+                        "algorithm": record.algorithm.value,
+                        "value": record.value,
+                        "category": record.category,
+                        "label": record.label,
+                    }
+                )
+                if len(batch) >= _INSERT_CHUNK:
+                    conn.execute(t.hash_entries.insert(), batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                conn.execute(t.hash_entries.insert(), batch)
+                count += len(batch)
+            conn.execute(
+                update(t.hash_lists)
+                .where(t.hash_lists.c.id == list_id)
+                .values(entry_count=count, malformed_count=len(malformed))
+            )
+            self._audit(
+                conn,
+                GLOBAL_CHAIN,
+                actor,
+                "hashlist.import",
+                name,
+                {
+                    "role": role.value,
+                    "source": source,
+                    "entries": count,
+                    "malformed": len(malformed),
+                    "replaced": existing is not None,
+                    "pdq_threshold": pdq_threshold,
+                },
+            )
+        hash_list = HashList(int(list_id), name, role, source, imported, count, len(malformed), pdq_threshold)
+        return ImportResult(hash_list, malformed)
+
+    def hash_lists(self, names: Sequence[str] | None = None) -> list[HashList]:
+        """Lists by name (all when names is None); an unknown name is an error."""
+        query = select(t.hash_lists).order_by(t.hash_lists.c.id)
+        if names is not None:
+            query = query.where(t.hash_lists.c.name.in_(list(names)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found = [
+            HashList(
+                r.id, r.name, ListRole(r.role), r.source, _utc(r.imported_at) or _now(), r.entry_count,
+                r.malformed_count, r.pdq_threshold,
+            )
+            for r in rows
+        ]
+        if names is not None:
+            missing = sorted(set(names) - {h.name for h in found})
+            if missing:
+                raise NotFound(f"no hash list named {', '.join(map(repr, missing))} (see 'heroes hashlist list')")
+        return found
+
+    def list_entries(self, hash_list: HashList) -> list[HashEntry]:
+        """Every entry of a list (for export and inspection)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.hash_entries).where(t.hash_entries.c.list_id == hash_list.id).order_by(t.hash_entries.c.id)
+            ).all()
+        return [HashEntry(Algorithm(r.algorithm), r.value, r.category, r.label) for r in rows]
+
+    def pdq_entries(self, lists: Sequence[HashList]) -> tuple[list[int], list[int], list[str], list[int]]:
+        """Entry ids, list ids, PDQ hashes and thresholds of the given lists, for the in-memory index."""
+        thresholds = {h.id: h.pdq_threshold for h in lists}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.hash_entries.c.id, t.hash_entries.c.list_id, t.hash_entries.c.value).where(
+                    and_(
+                        t.hash_entries.c.algorithm == Algorithm.PDQ.value,
+                        t.hash_entries.c.list_id.in_(list(thresholds)),
+                    )
+                )
+            ).all()
+        return (
+            [r.id for r in rows],
+            [r.list_id for r in rows],
+            [r.value for r in rows],
+            [thresholds[r.list_id] for r in rows],
+        )
+
+    def exact_entries(
+        self, lists: Sequence[HashList], algorithm: Algorithm, values: Iterable[str]
+    ) -> list[tuple[int, int, str]]:
+        """(entry id, list id, value) of entries equal to any of the values, through the store's index."""
+        wanted = sorted(set(values))
+        if not wanted or not lists:
+            return []
+        found: list[tuple[int, int, str]] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(t.hash_entries.c.id, t.hash_entries.c.list_id, t.hash_entries.c.value).where(
+                        and_(
+                            t.hash_entries.c.algorithm == algorithm.value,
+                            t.hash_entries.c.value.in_(wanted[start : start + 500]),
+                            t.hash_entries.c.list_id.in_([h.id for h in lists]),
+                        )
+                    )
+                ).all()
+                found += [(r.id, r.list_id, r.value) for r in rows]
+        return found
+
+    # -- scans -----------------------------------------------------------------------------
+
+    def start_scan(self, case: Case, root: str, actor: str) -> int:
+        """Record the start of a scan; earlier scans of the same root left 'running' were interrupted."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.scans)
+                .where(and_(t.scans.c.case_id == case.id, t.scans.c.root == root, t.scans.c.status == "running"))
+                .values(status="interrupted")
+            )
+            scan_id = conn.execute(
+                t.scans.insert().values(case_id=case.id, root=root, status="running", started_at=_now())
+            ).inserted_primary_key[0]
+            self._audit(conn, case_chain(case.name), actor, "scan.start", root, {"scan": scan_id})
+        return int(scan_id)
+
+    def finish_scan(self, case: Case, scan_id: int, status: str, totals: dict[str, int], actor: str) -> None:
+        """Record how a scan ended and its totals."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.scans)
+                .where(t.scans.c.id == scan_id)
+                .values(
+                    status=status,
+                    finished_at=_now(),
+                    files_seen=totals.get("files_seen", 0),
+                    files_hashed=totals.get("files_hashed", 0),
+                    bytes_hashed=totals.get("bytes_hashed", 0),
+                    errors=totals.get("errors", 0),
+                )
+            )
+            self._audit(conn, case_chain(case.name), actor, f"scan.{status}", str(scan_id), dict(totals))
+
+    def resume_state(self, case: Case, raw_paths: Sequence[bytes]) -> dict[bytes, tuple[int, int, float | None]]:
+        """Item id, size and mtime of already hashed items among these paths, so a re-run can skip them."""
+        keys = {path_key(p): p for p in raw_paths}
+        if not keys:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.items.c.path_key, t.items.c.id, t.items.c.size, t.items.c.mtime).where(
+                    and_(t.items.c.case_id == case.id, t.items.c.path_key.in_(list(keys)), t.items.c.status == "hashed")
+                )
+            ).all()
+        return {keys[r.path_key]: (r.id, r.size, r.mtime) for r in rows}
+
+    def record_files(
+        self,
+        case: Case,
+        scan_id: int,
+        source: str,
+        results: Sequence[FileHashes],
+        plugin_versions: dict[str, str],
+        actor: str,
+    ) -> dict[bytes, int]:
+        """Upsert items for hashed files, add error findings, audit the batch; returns item ids by path."""
+        if not results:
+            return {}
+        now = _now()
+        rows = []
+        for r in results:
+            variants = r.values.get("pdq_dihedral")
+            rows.append(
+                {
+                    "case_id": case.id,
+                    "path_key": path_key(r.raw_path),
+                    "raw_path": r.raw_path,
+                    "path": r.path,
+                    "source": source,
+                    "status": "error" if r.error and not r.values.get("sha256") else "hashed",
+                    "size": r.size,
+                    "mtime": r.mtime,
+                    "mime": r.mime,
+                    "md5": r.values.get("md5"),
+                    "sha1": r.values.get("sha1"),
+                    "sha256": r.values.get("sha256"),
+                    "pdq": r.values.get("pdq"),
+                    "pdq_quality": r.values.get("pdq_quality"),
+                    "pdq_dihedral": ",".join(variants) if variants else None,
+                    "scan_id": scan_id,
+                    "recorded_at": now,
+                }
+            )
+        stmt = self._insert(t.items)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id", "path_key"],
+            set_={
+                c: getattr(stmt.excluded, c)
+                for c in ("status", "size", "mtime", "mime", "md5", "sha1", "sha256", "pdq", "pdq_quality",
+                          "pdq_dihedral", "scan_id", "recorded_at", "source")
+            },
+        )
+        digest = hashlib.sha256()
+        for row in sorted(rows, key=lambda x: x["path_key"]):
+            digest.update(f"{row['path_key']}:{row['sha256']}:{row['pdq']}\n".encode())
+        with self._tx() as conn:
+            conn.execute(stmt, rows)
+            ids = {
+                r.path_key: r.id
+                for r in conn.execute(
+                    select(t.items.c.path_key, t.items.c.id).where(
+                        and_(t.items.c.case_id == case.id, t.items.c.path_key.in_([row["path_key"] for row in rows]))
+                    )
+                )
+            }
+            by_path = {r.raw_path: ids[path_key(r.raw_path)] for r in results}
+            notes: list[Finding] = []
+            for r in results:
+                if r.error:
+                    version = plugin_versions.get(r.error_plugin, "1")
+                    notes.append(Finding("error", r.error_plugin, version, r.error, r.path, by_path[r.raw_path]))
+                notes += [
+                    Finding("warning", "reader", "1", w, r.path, by_path[r.raw_path]) for w in r.warnings
+                ]
+            self._add_findings(conn, case, scan_id, notes)
+            self._audit(
+                conn,
+                case_chain(case.name),
+                actor,
+                "items.record",
+                f"scan:{scan_id}",
+                {
+                    "items": len(rows),
+                    "errors": sum(1 for r in results if r.error),
+                    "bytes": sum(r.size for r in results),
+                    "digest": digest.hexdigest(),
+                },
+            )
+        return by_path
+
+    def record_findings(self, case: Case, scan_id: int | None, notes: Sequence[Finding], actor: str) -> None:
+        """Findings without an item (unreadable directories, skipped entries), audited."""
+        if not notes:
+            return
+        with self._tx() as conn:
+            self._add_findings(conn, case, scan_id, notes)
+            self._audit(
+                conn,
+                case_chain(case.name),
+                actor,
+                "findings.record",
+                f"scan:{scan_id}",
+                {"findings": len(notes), "kinds": sorted({n.kind for n in notes})},
+            )
+
+    def _add_findings(self, conn: Connection, case: Case, scan_id: int | None, notes: Sequence[Finding]) -> None:
+        if not notes:
+            return
+        now = _now()
+        rows = [
+            {
+                "case_id": case.id,
+                "item_id": n.item_id,
+                "scan_id": scan_id,
+                "kind": n.kind,
+                "plugin": n.plugin,
+                "plugin_version": n.plugin_version,
+                "score": n.score,
+                "explanation": n.explanation,
+                "path": n.path,
+                "dedupe_key": hashlib.sha256(
+                    json.dumps([n.path, n.kind, n.plugin, n.explanation], ensure_ascii=True).encode()
+                ).hexdigest(),
+                "created_at": now,
+            }
+            for n in notes
+        ]
+        conn.execute(self._insert(t.findings).on_conflict_do_nothing(index_elements=["case_id", "dedupe_key"]), rows)
+
+    def matchable_items(self, case: Case, item_ids: Sequence[int]) -> list[MatchableItem]:
+        """Hashes of the given items for the matcher."""
+        if not item_ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    t.items.c.id, t.items.c.md5, t.items.c.sha1, t.items.c.sha256, t.items.c.pdq_quality,
+                    t.items.c.pdq_dihedral,
+                ).where(and_(t.items.c.case_id == case.id, t.items.c.id.in_(list(item_ids))))
+            ).all()
+        return [
+            MatchableItem(
+                r.id, r.md5, r.sha1, r.sha256, r.pdq_quality,
+                tuple(r.pdq_dihedral.split(",")) if r.pdq_dihedral else (),
+            )
+            for r in rows
+        ]
+
+    def record_matches(self, case: Case, found: Sequence[NewMatch], actor: str) -> int:
+        """Store new matches (existing ones are kept as they are); returns how many were new."""
+        if not found:
+            return 0
+        now = _now()
+        rows = [
+            {
+                "case_id": case.id,
+                "item_id": m.item_id,
+                "entry_id": m.entry_id,
+                "list_id": m.list_id,
+                "algorithm": m.algorithm.value,
+                "distance": m.distance,
+                "variant": m.variant,
+                "matched_at": now,
+            }
+            for m in found
+        ]
+        stmt = self._insert(t.matches).on_conflict_do_nothing(index_elements=["item_id", "entry_id", "algorithm"])
+        with self._tx() as conn:
+            before = conn.scalar(select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id))
+            conn.execute(stmt, rows)
+            after = conn.scalar(select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id))
+            new = int(after or 0) - int(before or 0)
+            if new:
+                self._audit(
+                    conn,
+                    case_chain(case.name),
+                    actor,
+                    "matches.record",
+                    case.name,
+                    {
+                        "new": new,
+                        "items": sorted({m.item_id for m in found}),
+                        "lists": sorted({m.list_id for m in found}),
+                    },
+                )
+        return new
+
+    # -- reading evidence (audited) ---------------------------------------------------------
+
+    def _matched_item_ids(self, conn: Connection, case: Case) -> tuple[set[int], set[int]]:
+        rows = conn.execute(
+            select(t.matches.c.item_id, t.hash_lists.c.role)
+            .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
+            .where(t.matches.c.case_id == case.id)
+        ).all()
+        bad = {r.item_id for r in rows if r.role == ListRole.KNOWN_BAD.value}
+        good = {r.item_id for r in rows if r.role == ListRole.KNOWN_GOOD.value}
+        return bad, good
+
+    def matches(
+        self,
+        case: Case,
+        actor: str,
+        include_known_good: bool = False,
+        purpose: str = "view",
+        item_ids: Sequence[int] | None = None,
+    ) -> list[Match]:
+        """Matches of a case (or of some items), by path; items on a known-good list are hidden unless asked for."""
+        query = (
+            select(
+                t.matches.c.item_id, t.items.c.path, t.hash_lists.c.name.label("list_name"), t.hash_lists.c.role,
+                t.matches.c.entry_id, t.matches.c.algorithm, t.matches.c.distance, t.hash_entries.c.value,
+                t.hash_entries.c.label, t.hash_entries.c.category,
+            )
+            .join(t.items, t.items.c.id == t.matches.c.item_id)
+            .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
+            .join(t.hash_entries, t.hash_entries.c.id == t.matches.c.entry_id)
+            .where(t.matches.c.case_id == case.id)
+            .order_by(t.items.c.path, t.matches.c.distance, t.hash_lists.c.name)
+        )
+        if item_ids is not None:
+            query = query.where(t.matches.c.item_id.in_(list(item_ids)))
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            _, good = self._matched_item_ids(conn, case)
+            found = [
+                Match(
+                    r.item_id, r.path, r.list_name, ListRole(r.role), r.entry_id, Algorithm(r.algorithm), r.distance,
+                    r.value, r.label, r.category,
+                )
+                for r in rows
+                if include_known_good or (r.item_id not in good)
+            ]
+            self._audit(
+                conn, case_chain(case.name), actor, f"matches.{purpose}", case.name,
+                {"matches": len(found), "include_known_good": include_known_good},
+            )
+        return found
+
+    def items(self, case: Case, actor: str, item_ids: Sequence[int] | None = None, purpose: str = "view") -> list[Item]:
+        """Items of a case (or the given ones), audited as a view of evidence."""
+        query = select(t.items).where(t.items.c.case_id == case.id).order_by(t.items.c.path)
+        if item_ids is not None:
+            query = query.where(t.items.c.id.in_(list(item_ids)))
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            self._audit(
+                conn, case_chain(case.name), actor, f"items.{purpose}", case.name,
+                {"items": len(rows), "ids": sorted(r.id for r in rows) if item_ids is not None else "all"},
+            )
+        return [
+            Item(
+                r.id, r.case_id, r.path, r.size,
+                datetime.fromtimestamp(r.mtime, UTC) if r.mtime is not None else None,
+                r.md5, r.sha1, r.sha256, r.pdq, r.pdq_quality, r.mime, r.source, bytes(r.raw_path),
+            )
+            for r in rows
+        ]
+
+    def findings(self, case: Case, actor: str, kind: str | None = None) -> list[Finding]:
+        """Findings of a case (errors included), audited."""
+        query = select(t.findings).where(t.findings.c.case_id == case.id).order_by(t.findings.c.id)
+        if kind is not None:
+            query = query.where(t.findings.c.kind == kind)
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            self._audit(conn, case_chain(case.name), actor, "findings.view", case.name, {"findings": len(rows)})
+        return [
+            Finding(r.kind, r.plugin, r.plugin_version, r.explanation, r.path, r.item_id, r.score) for r in rows
+        ]
+
+    def log_event(self, case: Case | None, actor: str, action: str, target: str, details: dict[str, Any]) -> AuditEvent:
+        """Append an event for something that happened outside the store (a report written, a file exported)."""
+        with self._tx() as conn:
+            return self._audit(conn, case_chain(case.name) if case else GLOBAL_CHAIN, actor, action, target, details)

@@ -1,0 +1,179 @@
+"""Table definitions of the case store (SQLAlchemy Core), the single source of truth for the schema.
+
+Alembic migrations under ``migrations/`` create and evolve these tables; a test checks that
+the migrated database and this metadata never drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "audit_events",
+    "audit_heads",
+    "cases",
+    "findings",
+    "hash_entries",
+    "hash_lists",
+    "items",
+    "matches",
+    "metadata",
+    "scans",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("root", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("files_seen", BigInteger, nullable=False, default=0),
+    Column("files_hashed", BigInteger, nullable=False, default=0),
+    Column("bytes_hashed", BigInteger, nullable=False, default=0),
+    Column("errors", BigInteger, nullable=False, default=0),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("path_key", String(64), nullable=False),
+    Column("raw_path", LargeBinary, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("size", BigInteger, nullable=False, default=0),
+    Column("mtime", Float),
+    Column("mime", String(255)),
+    Column("md5", String(32)),
+    Column("sha1", String(40)),
+    Column("sha256", String(64)),
+    Column("pdq", String(64)),
+    Column("pdq_quality", Integer),
+    Column("pdq_dihedral", Text),
+    Column("scan_id", Integer, ForeignKey("scans.id")),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "path_key"),
+    Index(None, "case_id", "md5"),
+    Index(None, "case_id", "sha1"),
+    Index(None, "case_id", "sha256"),
+)
+
+hash_lists = Table(
+    "hash_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("entry_count", BigInteger, nullable=False, default=0),
+    Column("malformed_count", BigInteger, nullable=False, default=0),
+    Column("pdq_threshold", Integer, nullable=False),
+)
+
+hash_entries = Table(
+    "hash_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("value", String(64), nullable=False),
+    Column("category", String(64)),
+    Column("label", Text),
+    Index(None, "algorithm", "value"),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("entry_id", Integer, ForeignKey("hash_entries.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("variant", String(32), nullable=False, default="original"),
+    Column("matched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("item_id", "entry_id", "algorithm"),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id")),
+    Column("scan_id", Integer, ForeignKey("scans.id")),
+    Column("kind", String(20), nullable=False),
+    Column("plugin", String(100), nullable=False),
+    Column("plugin_version", String(100), nullable=False),
+    Column("score", Float),
+    Column("explanation", Text, nullable=False),
+    Column("path", Text),
+    Column("dedupe_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "dedupe_key"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chain", String(220), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("chain", "seq"),
+)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("chain", String(220), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,219 @@
+"""The scan workflow: walk a source, hash on all cores, match, and record through CaseStore.
+
+Why this shape: hashing is a pure function of a file, so batches of paths go to a process
+pool and only this coordinator writes to the store (SQLite stays safe; PostgreSQL serves
+many). Each batch is committed with its audit event before the next is recorded, so a
+scan killed at any moment loses at most the batches in flight; re-running it skips files
+already hashed with the same size and mtime and re-matches them, so nothing is lost or
+duplicated (items are unique per case and path, matches per item, entry and algorithm).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from heroes.config import Settings
+from heroes.errors import InvalidInput, NotFound
+from heroes.evidence import FileHashes, Finding, Match, ScanSummary
+from heroes.hashing import Matcher, hash_file
+from heroes.plugins import hashers
+from heroes.store import CaseStore
+from heroes.triage.folder import Entry, Skipped, walk
+
+__all__ = ["ScanObserver", "count_files", "hash_paths", "scan"]
+
+
+class ScanObserver(Protocol):
+    """Receives progress and matches as a scan goes (the CLI draws bars and prints JSON)."""
+
+    def counted(self, files: int, size: int) -> None:
+        """The source holds this many regular files and bytes."""
+
+    def advanced(self, files: int, size: int) -> None:
+        """This many more files and bytes are done."""
+
+    def matched(self, match: Match) -> None:
+        """A match was found for an item of this scan."""
+
+
+class _Quiet:
+    def counted(self, files: int, size: int) -> None:
+        pass
+
+    def advanced(self, files: int, size: int) -> None:
+        pass
+
+    def matched(self, match: Match) -> None:
+        pass
+
+
+_worker_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+
+
+def hash_paths(raw_paths: Sequence[bytes], settings: Settings | None = None) -> list[FileHashes]:
+    """Hash a batch of files with every registered hasher (runs inside worker processes)."""
+    settings = settings or _worker_settings or Settings()
+    plugins = hashers()
+    return [hash_file(p, settings, plugins) for p in raw_paths]
+
+
+def count_files(root: bytes) -> tuple[int, int]:
+    """Regular files and bytes under root (a cheap metadata walk, for progress totals)."""
+    files = size = 0
+    for entry in walk(root):
+        if isinstance(entry, Entry):
+            files += 1
+            size += entry.size
+    return files, size
+
+
+def _batches(entries: Iterable[Entry | Skipped], size: int) -> Iterator[list[Entry | Skipped]]:
+    batch: list[Entry | Skipped] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Pending:
+    future: Future[list[FileHashes]] | None
+    done: list[FileHashes] | None
+    resumed: dict[bytes, int]
+    resumed_bytes: int
+    skipped: list[Skipped]
+
+
+@dataclass
+class _Totals:
+    files_seen: int = 0
+    files_hashed: int = 0
+    files_resumed: int = 0
+    bytes_hashed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    matches: int = 0
+
+
+def scan(
+    store: CaseStore,
+    settings: Settings,
+    case_name: str,
+    root: str | bytes,
+    *,
+    actor: str,
+    list_names: Sequence[str] | None = None,
+    observer: ScanObserver | None = None,
+) -> ScanSummary:
+    """Scan a folder into a case and match it against hash lists (all lists when none are named)."""
+    observer = observer or _Quiet()
+    raw_root = os.fsencode(root)
+    if not os.path.exists(raw_root):
+        raise NotFound(f"{os.fsdecode(raw_root)} does not exist")
+    if not os.path.isdir(raw_root):
+        raise InvalidInput(f"{os.fsdecode(raw_root)} is not a folder; 'heroes scan' takes a folder")
+    raw_root = os.path.realpath(raw_root)
+    source = raw_root.decode("utf-8", "backslashreplace")
+
+    lists = store.hash_lists(list_names) if list_names else store.hash_lists()
+    case = store.ensure_case(case_name, actor)
+    matcher = Matcher(store, lists, settings.pdq_min_quality)
+    versions = {h.name: h.version for h in hashers()}
+
+    observer.counted(*count_files(raw_root))
+    scan_id = store.start_scan(case, source, actor)
+    totals = _Totals()
+    started = time.monotonic()
+    workers = settings.effective_workers
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(settings,)) if workers > 1 else None
+    queue: deque[_Pending] = deque()
+
+    def finish(pending: _Pending) -> None:
+        results = pending.future.result() if pending.future else (pending.done or [])
+        by_path = store.record_files(case, scan_id, source, results, versions, actor)
+        if pending.skipped:
+            store.record_findings(
+                case,
+                scan_id,
+                [Finding("skipped", "folder", "1", s.reason, s.path) for s in pending.skipped],
+                actor,
+            )
+        item_ids = list(by_path.values()) + list(pending.resumed.values())
+        store.record_matches(case, matcher.match(store.matchable_items(case, item_ids)), actor)
+        batch_matches = store.matches(case, actor, include_known_good=True, purpose="scan-output", item_ids=item_ids)
+        for match in batch_matches:
+            observer.matched(match)
+        totals.files_hashed += len(results)
+        totals.files_resumed += len(pending.resumed)
+        totals.bytes_hashed += sum(r.size for r in results)
+        totals.errors += sum(1 for r in results if r.error)
+        totals.skipped += len(pending.skipped)
+        totals.matches += len(batch_matches)
+        observer.advanced(len(results) + len(pending.resumed), sum(r.size for r in results) + pending.resumed_bytes)
+
+    status = "interrupted"
+    try:
+        for batch in _batches(walk(raw_root), settings.batch_size):
+            entries = [e for e in batch if isinstance(e, Entry)]
+            skipped = [e for e in batch if isinstance(e, Skipped)]
+            totals.files_seen += len(entries)
+            known = store.resume_state(case, [e.raw_path for e in entries])
+            resumed: dict[bytes, int] = {}
+            todo: list[bytes] = []
+            resumed_bytes = 0
+            for e in entries:
+                prior = known.get(e.raw_path)
+                if prior is not None and prior[1] == e.size and prior[2] == e.mtime:
+                    resumed[e.raw_path] = prior[0]
+                    resumed_bytes += e.size
+                else:
+                    todo.append(e.raw_path)
+            if pool is not None:
+                future = pool.submit(hash_paths, todo) if todo else None
+                queue.append(_Pending(future, None if todo else [], resumed, resumed_bytes, skipped))
+                while len(queue) > workers * 2:
+                    finish(queue.popleft())
+            else:
+                finish(_Pending(None, hash_paths(todo, settings), resumed, resumed_bytes, skipped))
+        while queue:
+            finish(queue.popleft())
+        status = "finished"
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=status == "finished", cancel_futures=True)
+        summary = {
+            "files_seen": totals.files_seen,
+            "files_hashed": totals.files_hashed,
+            "files_resumed": totals.files_resumed,
+            "bytes_hashed": totals.bytes_hashed,
+            "errors": totals.errors,
+            "skipped": totals.skipped,
+            "matches": totals.matches,
+        }
+        store.finish_scan(case, scan_id, status, summary, actor)
+    return ScanSummary(
+        case=case.name,
+        root=source,
+        files_seen=totals.files_seen,
+        files_hashed=totals.files_hashed,
+        files_resumed=totals.files_resumed,
+        bytes_hashed=totals.bytes_hashed,
+        errors=totals.errors,
+        skipped=totals.skipped,
+        matches=totals.matches,
+        seconds=time.monotonic() - started,
+    )
