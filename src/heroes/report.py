@@ -1,0 +1,164 @@
+"""Case reports (HTML and CSV) of matches and errors, for a human reviewer.
+
+Wellbeing first: thumbnails are made greyscale and heavily blurred *in the pixels* before
+they are embedded, so the report file itself never holds a clear copy of the media.
+A clear thumbnail needs an explicit choice, which the audit trail records. Thumbnails are
+small JPEGs inside the HTML (data URIs), so the report is one file and writes nothing else.
+
+Every report is a view of evidence: it is written to the audit trail with the items it
+shows, the thumbnail mode, where it was written and the SHA-256 of the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from PIL import Image, ImageFilter, ImageOps
+
+from heroes import __version__
+from heroes.config import Settings
+from heroes.errors import InvalidInput
+from heroes.evidence import Case, Item, ListRole, Match
+from heroes.hashing import open_readonly
+from heroes.store import CaseStore
+
+__all__ = ["DISCLAIMER", "ReportFormat", "Thumbnails", "default_report_path", "write_report"]
+
+DISCLAIMER = (
+    "These results are leads for a trained human reviewer, not verdicts. A hash match says that a file "
+    "equals or resembles an entry of a list; it does not say what the file shows or who is responsible. "
+    "A missing match does not mean a file is harmless."
+)
+_THUMB_SIZE = 160
+_BLUR_RADIUS = 6
+
+
+class ReportFormat(StrEnum):
+    """Output formats of ``heroes report``."""
+
+    HTML = "html"
+    CSV = "csv"
+
+
+class Thumbnails(StrEnum):
+    """How images appear in an HTML report."""
+
+    BLURRED = "blurred"
+    CLEAR = "clear"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    match: Match
+    item: Item
+    thumbnail: str | None
+
+
+def default_report_path(settings: Settings, case: Case, fmt: ReportFormat) -> Path:
+    """Where a report goes when no --output is given: under the data directory, per case."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.name) or "case"
+    return settings.home / "reports" / safe / f"report.{fmt.value}"
+
+
+def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
+    if mode is Thumbnails.NONE or not (item.mime or "").startswith("image/") or not item.raw_path:
+        return None
+    if item.size > settings.max_image_bytes:
+        return None
+    try:
+        fd = open_readonly(item.raw_path)
+        with os.fdopen(fd, "rb") as handle, Image.open(handle) as im:
+            if im.size[0] * im.size[1] > settings.max_image_pixels:
+                return None
+            im.draft("L", (_THUMB_SIZE * 2, _THUMB_SIZE * 2))
+            small = ImageOps.exif_transpose(im.convert("L") if mode is Thumbnails.BLURRED else im.convert("RGB"))
+            small.thumbnail((_THUMB_SIZE, _THUMB_SIZE))
+            if mode is Thumbnails.BLURRED:
+                small = small.filter(ImageFilter.GaussianBlur(_BLUR_RADIUS))
+            out = io.BytesIO()
+            small.save(out, "JPEG", quality=70)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def write_report(
+    store: CaseStore,
+    settings: Settings,
+    case: Case,
+    *,
+    actor: str,
+    fmt: ReportFormat = ReportFormat.HTML,
+    output: Path | None = None,
+    thumbnails: Thumbnails = Thumbnails.BLURRED,
+) -> Path:
+    """Write the report of a case and audit it; returns the path written."""
+    output = output or default_report_path(settings, case, fmt)
+    if output.exists() and output.is_dir():
+        raise InvalidInput(f"{output} is a folder; give a file name for the report")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    found = store.matches(case, actor, purpose="report")
+    bad = [m for m in found if m.list_role is ListRole.KNOWN_BAD]
+    items = {i.id: i for i in store.items(case, actor, item_ids=sorted({m.item_id for m in bad}), purpose="report")}
+    counts = store.case_counts(case)
+    problems = [f for f in store.findings(case, actor) if f.kind in ("error", "skipped")]
+    generated = datetime.now(UTC)
+
+    if fmt is ReportFormat.CSV:
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(
+                ["path", "list", "role", "label", "category", "algorithm", "distance", "entry", "md5", "sha256"]
+            )
+            for m in bad:
+                item = items[m.item_id]
+                writer.writerow(
+                    [m.path, m.list_name, m.list_role.value, m.label or "", m.category or "", m.algorithm.value,
+                     m.distance, m.value, item.md5 or "", item.sha256 or ""]
+                )
+        shown_thumbnails = 0
+    else:
+        thumbs = {i: _thumbnail(items[i], thumbnails, settings) for i in items}
+        rows = [_Row(m, items[m.item_id], thumbs[m.item_id]) for m in bad]
+        shown_thumbnails = sum(1 for v in thumbs.values() if v)
+        env = Environment(loader=PackageLoader("heroes", "templates"), autoescape=select_autoescape(["html"]))
+        html = env.get_template("report.html").render(
+            case=case,
+            rows=rows,
+            counts=counts,
+            problems=problems,
+            disclaimer=DISCLAIMER,
+            generated=generated.isoformat(timespec="seconds"),
+            actor=actor,
+            version=__version__,
+            thumbnails=thumbnails.value,
+            store=store.location,
+        )
+        output.write_text(html, encoding="utf-8")
+
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    store.log_event(
+        case,
+        actor,
+        "report.write",
+        str(output),
+        {
+            "format": fmt.value,
+            "matches": len(bad),
+            "items": sorted(items),
+            "thumbnails": thumbnails.value if fmt is ReportFormat.HTML else "none",
+            "thumbnails_shown": shown_thumbnails,
+            "sha256": digest,
+        },
+    )
+    return output
