@@ -65,14 +65,19 @@ def _generated(count: int, seed: int) -> list[Image.Image]:
         h, w = 384, 512
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
         base = np.stack(
-            [np.sin(x / rng.uniform(20, 90) + rng.uniform(0, 6)) * np.cos(y / rng.uniform(20, 90)) for _ in range(3)],
+            [
+                np.sin(x / rng.uniform(20, 90) + rng.uniform(0, 6)) * np.cos(y / rng.uniform(20, 90))
+                for _ in range(3)
+            ],
             axis=2,
         )
         img = Image.fromarray(((base + 1) * 127).clip(0, 255).astype(np.uint8), "RGB")
         draw = ImageDraw.Draw(img)
         for _ in range(12):
-            cx, cy, r = rng.integers(0, w), rng.integers(0, h), rng.integers(10, 80)
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+            cx, cy, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(10, 80))
+            draw.ellipse(
+                (cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3))
+            )
         images.append(img)
     return images
 
@@ -82,7 +87,12 @@ def _watermark(img: Image.Image) -> Image.Image:
     draw = ImageDraw.Draw(out, "RGBA")
     w, h = out.size
     draw.rectangle((0, int(h * 0.86), w, h), fill=(0, 0, 0, 110))
-    draw.text((10, int(h * 0.88)), "www.example.invalid  @reposter", fill=(255, 255, 255, 230), font=ImageFont.load_default())
+    draw.text(
+        (10, int(h * 0.88)),
+        "www.example.invalid  @reposter",
+        fill=(255, 255, 255, 230),
+        font=ImageFont.load_default(),
+    )
     return out
 
 
@@ -93,7 +103,12 @@ def _crop(img: Image.Image) -> Image.Image:
 
 
 _TRANSFORMS: list[tuple[str, Callable[[Image.Image], Image.Image], str, str]] = [
-    ("resized to 50%", lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS), "png", "match"),
+    (
+        "resized to 50%",
+        lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS),
+        "png",
+        "match",
+    ),
     ("recompressed as JPEG quality 30", lambda im: im, "jpg30", "match"),
     ("flipped left-right", ImageOps.mirror, "png", "match"),
     ("rotated 90 degrees", lambda im: im.transpose(Image.Transpose.ROTATE_90), "png", "match"),
@@ -142,13 +157,15 @@ def build_scenario(workdir: Path, photos: Path | None, settings: Settings) -> Sc
         data = original.read_bytes()
         pdq = hash_image(data, settings, dihedral=False)["pdq"]
         label = f"demo-series-{number:02d} ({name})"
-        rows.append({
-            "md5": hashlib.md5(data).hexdigest(),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "pdq": pdq,
-            "category": "1",
-            "label": label,
-        })
+        rows.append(
+            {
+                "md5": hashlib.md5(data).hexdigest(),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "pdq": pdq,
+                "category": "1",
+                "label": label,
+            }
+        )
         if number == 1:
             exact = device / "Downloads" / "IMG_0001.png"
             shutil.copyfile(original, exact)
@@ -183,7 +200,8 @@ def build_scenario(workdir: Path, photos: Path | None, settings: Settings) -> Sc
         handle.write("not-a-hash,zz,also-bad,1,a malformed line the importer must report\n")
     known_good = workdir / "demo-known-good.txt"
     known_good.write_text(
-        f"# known-good operating-system files (NSRL-style)\n{hashlib.sha1(system_file.read_bytes()).hexdigest()}  "
+        "# known-good operating-system files (NSRL-style)\n"
+        f"{hashlib.sha1(system_file.read_bytes()).hexdigest()}  "
         "Windows/System32/license.rtf\n",
         encoding="utf-8",
     )

@@ -81,7 +81,9 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
             if im.size[0] * im.size[1] > settings.max_image_pixels:
                 return None
             im.draft("L", (_THUMB_SIZE * 2, _THUMB_SIZE * 2))
-            small = ImageOps.exif_transpose(im.convert("L") if mode is Thumbnails.BLURRED else im.convert("RGB"))
+            small = ImageOps.exif_transpose(
+                im.convert("L") if mode is Thumbnails.BLURRED else im.convert("RGB")
+            )
             small.thumbnail((_THUMB_SIZE, _THUMB_SIZE))
             if mode is Thumbnails.BLURRED:
                 small = small.filter(ImageFilter.GaussianBlur(_BLUR_RADIUS))
@@ -109,7 +111,9 @@ def write_report(
     output.parent.mkdir(parents=True, exist_ok=True)
     found = store.matches(case, actor, purpose="report")
     bad = [m for m in found if m.list_role is ListRole.KNOWN_BAD]
-    items = {i.id: i for i in store.items(case, actor, item_ids=sorted({m.item_id for m in bad}), purpose="report")}
+    items = {
+        i.id: i for i in store.items(case, actor, item_ids=sorted({m.item_id for m in bad}), purpose="report")
+    }
     counts = store.case_counts(case)
     problems = [f for f in store.findings(case, actor) if f.kind in ("error", "skipped")]
     generated = datetime.now(UTC)
@@ -118,13 +122,34 @@ def write_report(
         with output.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(
-                ["path", "list", "role", "label", "category", "algorithm", "distance", "entry", "md5", "sha256"]
+                [
+                    "path",
+                    "list",
+                    "role",
+                    "label",
+                    "category",
+                    "algorithm",
+                    "distance",
+                    "entry",
+                    "md5",
+                    "sha256",
+                ]
             )
             for m in bad:
                 item = items[m.item_id]
                 writer.writerow(
-                    [m.path, m.list_name, m.list_role.value, m.label or "", m.category or "", m.algorithm.value,
-                     m.distance, m.value, item.md5 or "", item.sha256 or ""]
+                    [
+                        m.path,
+                        m.list_name,
+                        m.list_role.value,
+                        m.label or "",
+                        m.category or "",
+                        m.algorithm.value,
+                        m.distance,
+                        m.value,
+                        item.md5 or "",
+                        item.sha256 or "",
+                    ]
                 )
         shown_thumbnails = 0
     else:

@@ -21,13 +21,21 @@ __all__ = ["cli", "main"]
 
 @click.group(cls=HeroesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="heroes")
-@click.option("--home", type=click.Path(path_type=Path), help="Data directory (default $HEROES_HOME or ~/.local/share/heroes).")
-@click.option("--database-url", help="SQLAlchemy URL of the case store (default: SQLite file under the data directory).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="A heroes.toml file.")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    help="Data directory (default $HEROES_HOME or ~/.local/share/heroes).",
+)
+@click.option(
+    "--database-url", help="SQLAlchemy URL of the case store (default: SQLite file under the data directory)."
+)
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="A heroes.toml file."
+)
 @click.option("--workers", type=int, help="Hashing processes (default: one per core).")
 @click.option("--actor", help="Name recorded in the audit trail (default: the operating-system user).")
 @click.pass_context
-def cli(ctx: click.Context, **options: Any) -> None:
+def cli(ctx: click.Context, /, **options: Any) -> None:
     """HEROES: find known abuse media by hash, triage seized devices, and keep an audit trail.
 
     Every result is a lead for a trained human reviewer, never a verdict.

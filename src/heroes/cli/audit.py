@@ -22,9 +22,11 @@ def command() -> None:
 def verify(app: AppContext, case: str | None) -> None:
     """Recompute the chain of CASE (or of every case and the global chain); exit 4 if altered."""
     store = app.store
-    chains = [case_chain(store.case(case).name)] if case else [GLOBAL_CHAIN] + [
-        case_chain(c.name) for c in store.list_cases()
-    ]
+    chains = (
+        [case_chain(store.case(case).name)]
+        if case
+        else [GLOBAL_CHAIN] + [case_chain(c.name) for c in store.list_cases()]
+    )
     out = out_console()
     for chain in chains:
         report = store.verify_audit(chain)
@@ -42,15 +44,29 @@ def show(app: AppContext, case: str | None, as_json: bool) -> None:
     events = store.audit_events(chain)
     if as_json:
         for e in events:
-            click.echo(json.dumps({
-                "chain": e.chain, "seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                "target": e.target, "details": e.details, "hash": e.hash,
-            }))
+            click.echo(
+                json.dumps(
+                    {
+                        "chain": e.chain,
+                        "seq": e.seq,
+                        "at": e.at.isoformat(),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "target": e.target,
+                        "details": e.details,
+                        "hash": e.hash,
+                    }
+                )
+            )
         return
     table = Table("#", "at", "actor", "action", "target", "details")
     for e in events:
         table.add_row(
-            str(e.seq), e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target,
+            str(e.seq),
+            e.at.isoformat(timespec="seconds"),
+            e.actor,
+            e.action,
+            e.target,
             json.dumps(e.details)[:120],
         )
     out_console().print(table)

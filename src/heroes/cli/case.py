@@ -21,7 +21,11 @@ def list_(app: AppContext) -> None:
     for case in app.store.list_cases():
         counts = app.store.case_counts(case)
         table.add_row(
-            case.name, case.created_at.isoformat(timespec="seconds"), str(counts["items"]),
-            str(counts["matched_items"]), str(counts["known_good_items"]), str(counts["errors"]),
+            case.name,
+            case.created_at.isoformat(timespec="seconds"),
+            str(counts["items"]),
+            str(counts["matched_items"]),
+            str(counts["known_good_items"]),
+            str(counts["errors"]),
         )
     out_console().print(table)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from heroes.cli.context import AppContext, out_console
@@ -17,8 +18,6 @@ from heroes.hashing import read_hash_list
 from heroes.report import ReportFormat, write_report
 from heroes.store import CaseStore, case_chain
 from heroes.triage import scan
-
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 
 def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tuple[str, bool]:
@@ -44,11 +43,15 @@ def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tupl
 
 @click.command("demo")
 @click.option(
-    "--workdir", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-output"), show_default=True,
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-output"),
+    show_default=True,
     help="Where the demo device, lists, case store and report go (replaced on each run).",
 )
 @click.option(
-    "--photos", type=click.Path(path_type=Path, file_okay=False),
+    "--photos",
+    type=click.Path(path_type=Path, file_okay=False),
     help="Folder of benign photos (e.g. ../shared/data/photos); generated images are used when absent.",
 )
 @click.pass_obj
@@ -69,8 +72,11 @@ def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
     store = CaseStore.open(settings)
     try:
         bad = store.import_hash_list(
-            "demo-known-media", read_hash_list(scenario.known_bad_list), role=ListRole.KNOWN_BAD,
-            source=str(scenario.known_bad_list), actor=actor,
+            "demo-known-media",
+            read_hash_list(scenario.known_bad_list),
+            role=ListRole.KNOWN_BAD,
+            source=str(scenario.known_bad_list),
+            actor=actor,
         )
         out.print(
             f"Imported hash list demo-known-media: {bad.hash_list.entry_count} hashes, "
@@ -78,15 +84,22 @@ def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
             + "; ".join(f"line {m.line}: {m.reason}" for m in bad.malformed)
         )
         good = store.import_hash_list(
-            "demo-known-good", read_hash_list(scenario.known_good_list), role=ListRole.KNOWN_GOOD,
-            source=str(scenario.known_good_list), actor=actor,
+            "demo-known-good",
+            read_hash_list(scenario.known_good_list),
+            role=ListRole.KNOWN_GOOD,
+            source=str(scenario.known_good_list),
+            actor=actor,
         )
         out.print(f"Imported hash list demo-known-good: {good.hash_list.entry_count} hash(es) (known-good)")
 
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
         with Progress(*columns, console=out, disable=not out.is_terminal) as progress:
             summary = scan(
-                store, settings, "demo-case", scenario.device, actor=actor,
+                store,
+                settings,
+                "demo-case",
+                scenario.device,
+                actor=actor,
                 observer=_ProgressObserver(progress, as_json=False),
             )
         case = store.case("demo-case")
@@ -104,7 +117,10 @@ def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
             got, ok = _verdict(p.expect, mine, hidden, path in errors)
             failures += 0 if ok else 1
             table.add_row(
-                str(p.path.relative_to(scenario.device)), p.transform, p.expect, got,
+                str(p.path.relative_to(scenario.device)),
+                p.transform,
+                p.expect,
+                got,
                 "[green]ok[/]" if ok else "[red]UNEXPECTED[/]",
             )
         out.print(table)

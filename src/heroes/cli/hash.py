@@ -24,7 +24,11 @@ def _paths(paths: tuple[Path, ...]) -> Iterator[bytes | FileHashes]:
         raw = os.fsencode(given)
         if os.path.isdir(raw):
             for entry in walk(raw):
-                yield entry.raw_path if isinstance(entry, Entry) else FileHashes(entry.raw_path, error=entry.reason)
+                yield (
+                    entry.raw_path
+                    if isinstance(entry, Entry)
+                    else FileHashes(entry.raw_path, error=entry.reason)
+                )
         else:
             yield raw
 
@@ -58,8 +62,13 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
         table = Table("path", "size", "mime", "md5", "pdq", "quality", "error")
         for r in results:
             table.add_row(
-                r.path, str(r.size), r.mime or "", r.get("md5") or "", r.get("pdq") or "",
-                "" if r.get("pdq_quality") is None else str(r.get("pdq_quality")), r.error or "",
+                r.path,
+                str(r.size),
+                r.mime or "",
+                r.get("md5") or "",
+                r.get("pdq") or "",
+                "" if r.get("pdq_quality") is None else str(r.get("pdq_quality")),
+                r.error or "",
             )
         out_console().print(table)
     if failed:

@@ -23,14 +23,19 @@ def command() -> None:
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name", required=True, help="Name of the list in the store.")
 @click.option(
-    "--role", type=click.Choice([r.value for r in ListRole]), default=ListRole.KNOWN_BAD.value, show_default=True
+    "--role",
+    type=click.Choice([r.value for r in ListRole]),
+    default=ListRole.KNOWN_BAD.value,
+    show_default=True,
 )
 @click.option(
     "--algorithm",
     type=click.Choice([a.value for a in Algorithm]),
     help="Algorithm of a plain one-hash-per-line list (needed for 64-hex-digit values: sha256 or pdq).",
 )
-@click.option("--pdq-threshold", type=click.IntRange(0, 256), help="PDQ match distance for this list (default 31).")
+@click.option(
+    "--pdq-threshold", type=click.IntRange(0, 256), help="PDQ match distance for this list (default 31)."
+)
 @click.option("--replace", is_flag=True, help="Replace an existing list of the same name.")
 @click.pass_obj
 def import_(
@@ -73,7 +78,12 @@ def list_(app: AppContext) -> None:
     table = Table("name", "role", "entries", "malformed", "pdq threshold", "imported", "source")
     for h in app.store.hash_lists():
         table.add_row(
-            h.name, h.role.value, str(h.entry_count), str(h.malformed_count), str(h.pdq_threshold),
-            h.imported_at.isoformat(timespec="seconds"), h.source,
+            h.name,
+            h.role.value,
+            str(h.entry_count),
+            str(h.malformed_count),
+            str(h.pdq_threshold),
+            h.imported_at.isoformat(timespec="seconds"),
+            h.source,
         )
     out_console().print(table)

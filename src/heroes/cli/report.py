@@ -12,7 +12,9 @@ from heroes.report import ReportFormat, Thumbnails, write_report
 
 @click.command("report")
 @click.argument("case")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default="html", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default="html", show_default=True
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
 @click.option(
     "--thumbnails",
@@ -26,7 +28,12 @@ def command(app: AppContext, case: str, fmt: str, output: Path | None, thumbnail
     """Matches with list, category and distance, plus errors; recorded in the audit trail."""
     store = app.store
     path = write_report(
-        store, app.settings, store.case(case), actor=app.actor, fmt=ReportFormat(fmt), output=output,
+        store,
+        app.settings,
+        store.case(case),
+        actor=app.actor,
+        fmt=ReportFormat(fmt),
+        output=output,
         thumbnails=Thumbnails(thumbnails),
     )
     out_console().print(f"Report written to {path}")

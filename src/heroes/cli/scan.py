@@ -24,7 +24,9 @@ class _Rates(ProgressColumn):
         elapsed = task.elapsed or 0.0
         rate = files / elapsed if elapsed > 0 else 0.0
         mbps = task.completed / elapsed / 1e6 if elapsed > 0 else 0.0
-        return Text(f"{files}/{total if total is not None else '?'} files  {rate:,.1f} files/s  {mbps:,.1f} MB/s")
+        return Text(
+            f"{files}/{total if total is not None else '?'} files  {rate:,.1f} files/s  {mbps:,.1f} MB/s"
+        )
 
 
 class _ProgressObserver:
@@ -67,12 +69,18 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
     table = Table("path", "list", "role", "label", "category", "algorithm", "distance", title="Matches")
     for m in found:
         table.add_row(
-            m.path, m.list_name, m.list_role.value, m.label or "", m.category or "", m.algorithm.value,
+            m.path,
+            m.list_name,
+            m.list_role.value,
+            m.label or "",
+            m.category or "",
+            m.algorithm.value,
             str(m.distance),
         )
     out.print(table)
     out.print(
-        f"{summary.files_seen} files ({summary.files_hashed} hashed, {summary.files_resumed} already in the case), "
+        f"{summary.files_seen} files ({summary.files_hashed} hashed, "
+        f"{summary.files_resumed} already in the case), "
         f"{summary.bytes_hashed / 1e6:,.1f} MB in {summary.seconds:,.1f} s; "
         f"{summary.matches} match(es), {summary.errors} error(s), {summary.skipped} skipped."
     )
@@ -82,7 +90,9 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
 @click.command("scan")
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--case", "case_name", required=True, help="Case to record into (created if new).")
-@click.option("--hashlist", "hashlists", multiple=True, help="Match only against these lists (repeatable; default all).")
+@click.option(
+    "--hashlist", "hashlists", multiple=True, help="Match only against these lists (repeatable; default all)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per match on stdout.")
 @click.pass_obj
 def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str, ...], as_json: bool) -> None:
@@ -96,7 +106,12 @@ def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str,
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         observer = _ProgressObserver(progress, as_json)
         summary = scan(
-            app.store, app.settings, case_name, folder, actor=app.actor, list_names=list(hashlists) or None,
+            app.store,
+            app.settings,
+            case_name,
+            folder,
+            actor=app.actor,
+            list_names=list(hashlists) or None,
             observer=observer,
         )
     if as_json:

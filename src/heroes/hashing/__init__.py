@@ -1,11 +1,11 @@
 """Hashing of files (exact and perceptual), hash lists, and near-duplicate lookup."""
 
 from heroes.evidence import FileHashes, Malformed
-from heroes.hashing.base import Content, HashSession, Hasher
+from heroes.hashing.base import Content, Hasher, HashSession
 from heroes.hashing.crypto import MD5, SHA1, SHA256, CryptoHasher
 from heroes.hashing.index import PdqHit, PdqIndex, hamming, pack_hex
-from heroes.hashing.matcher import Matcher
 from heroes.hashing.lists import normalise_hash, read_hash_list
+from heroes.hashing.matcher import Matcher
 from heroes.hashing.pdq import DIHEDRAL_NAMES, PDQ, PdqHasher, hash_image
 from heroes.hashing.reader import detect_mime, hash_file, open_readonly
 

@@ -12,7 +12,7 @@ from typing import Any
 from heroes.config import Settings
 from heroes.hashing.base import Content
 
-__all__ = ["CryptoHasher", "MD5", "SHA1", "SHA256"]
+__all__ = ["MD5", "SHA1", "SHA256", "CryptoHasher"]
 
 
 class _DigestSession:
@@ -34,7 +34,7 @@ class CryptoHasher:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.fields = (name,)
+        self.fields: tuple[str, ...] = (name,)
 
     def accepts(self, mime: str | None) -> bool:
         """Every file gets exact hashes, whatever its type."""

@@ -58,7 +58,9 @@ class PdqIndex:
         if not len(self) or not variants:
             return []
         queries = pack_hex(variants)  # (V, 4)
-        distances = np.bitwise_count(self._words[None, :, :] ^ queries[:, None, :]).sum(axis=2, dtype=np.int32)
+        distances = np.bitwise_count(self._words[None, :, :] ^ queries[:, None, :]).sum(
+            axis=2, dtype=np.int32
+        )
         best_variant = distances.argmin(axis=0)
         best = distances[best_variant, np.arange(distances.shape[1])]
         hits = np.nonzero(best <= self._thresholds)[0]

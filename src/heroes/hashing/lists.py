@@ -86,7 +86,9 @@ def read_hash_list(path: Path, algorithm: Algorithm | None = None) -> Iterator[H
     first_text = first[1]
     assert isinstance(first_text, str)
     delimiter = _delimiter(first_text)
-    cells = [c.strip().strip('"').lower() for c in (first_text.split(delimiter) if delimiter else [first_text])]
+    cells = [
+        c.strip().strip('"').lower() for c in (first_text.split(delimiter) if delimiter else [first_text])
+    ]
     if any(c in _ALGO_COLUMNS for c in cells):
         yield from _read_table(first_text, delimiter, lines)
     elif any(c in ("hash", "value") for c in cells):
@@ -165,7 +167,9 @@ def _read_plain(
                     f"{path}: line {number} holds 64 hex digits, which may be SHA-256 or PDQ; "
                     "pass --algorithm sha256 or --algorithm pdq"
                 )
-            yield Malformed(number, f"not a hash of a known length (32 md5, 40 sha1, 64 sha256/pdq): {value[:80]!r}")
+            yield Malformed(
+                number, f"not a hash of a known length (32 md5, 40 sha1, 64 sha256/pdq): {value[:80]!r}"
+            )
             continue
         try:
             yield HashEntry(algo, normalise_hash(value, algo), None, label)

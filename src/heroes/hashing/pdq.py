@@ -19,22 +19,25 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pdqhash
-from PIL import Image
+import PIL
+from PIL import Image, UnidentifiedImageError
 
 from heroes.config import Settings
 from heroes.hashing.base import Content
 
 __all__ = ["DIHEDRAL_NAMES", "PDQ", "PdqHasher", "hash_image", "hex_from_bits"]
 
+# What was done to the listed image to give the copy, in pdqhash's variant order
+# (checked against Pillow's transposes in tests/hashing/test_pdq.py).
 DIHEDRAL_NAMES = (
     "original",
-    "rotate-90",
+    "rotate-90-ccw",
     "rotate-180",
-    "rotate-270",
-    "flip-x",
-    "flip-y",
-    "flip-diagonal",
-    "flip-antidiagonal",
+    "rotate-270-ccw",
+    "flip-top-bottom",
+    "flip-left-right",
+    "transpose",
+    "transverse",
 )
 
 _UNDECODABLE = ("image/svg", "image/x-xcf", "image/vnd.djvu")
@@ -87,7 +90,7 @@ class _PdqSession:
                 return hash_image(handle, settings)
         except Image.DecompressionBombError as exc:
             raise ValueError(f"decompression bomb refused: {exc}") from None
-        except (OSError, SyntaxError, Image.UnidentifiedImageError) as exc:
+        except (OSError, SyntaxError, UnidentifiedImageError) as exc:
             raise ValueError(f"image could not be decoded: {exc}") from None
 
 
@@ -95,8 +98,8 @@ class PdqHasher:
     """Meta's PDQ (256 bits, Hamming distance) through the pdqhash binding."""
 
     name = "pdq"
-    version = f"pdqhash-{getattr(pdqhash, '__version__', '0.2.8')}+pillow-{Image.__version__}"
-    fields = ("pdq", "pdq_quality", "pdq_dihedral")
+    version = f"pdqhash-0.2.8+pillow-{PIL.__version__}"
+    fields: tuple[str, ...] = ("pdq", "pdq_quality", "pdq_dihedral")
 
     def accepts(self, mime: str | None) -> bool:
         """Raster images only."""

@@ -23,7 +23,9 @@ from heroes.hashing.base import Content, FileHashes, Hasher
 __all__ = ["detect_mime", "hash_file", "open_readonly"]
 
 _MAGIC_BYTES = 64 * 1024
-_BASE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_BASE_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
 
@@ -61,7 +63,9 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return FileHashes(raw_path, error="not a regular file (FIFO, device, socket or directory); skipped")
+            return FileHashes(
+                raw_path, error="not a regular file (FIFO, device, socket or directory); skipped"
+            )
         size, mtime = info.st_size, info.st_mtime
         keep = size <= settings.whole_file_bytes
         chunks: list[bytes] = []

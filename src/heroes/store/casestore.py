@@ -75,6 +75,13 @@ def path_key(raw_path: bytes) -> str:
     return hashlib.sha256(raw_path).hexdigest()
 
 
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreUnavailable("the database did not return the id of a new row")
+    return int(key[0])
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -220,7 +227,9 @@ class CaseStore:
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
         head = conn.execute(
-            select(t.audit_heads.c.seq, t.audit_heads.c.hash).where(t.audit_heads.c.chain == chain).with_for_update()
+            select(t.audit_heads.c.seq, t.audit_heads.c.hash)
+            .where(t.audit_heads.c.chain == chain)
+            .with_for_update()
         ).first()
         seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
         at = _now()
@@ -240,7 +249,9 @@ class CaseStore:
             )
         )
         if head:
-            conn.execute(update(t.audit_heads).where(t.audit_heads.c.chain == chain).values(seq=seq, hash=digest))
+            conn.execute(
+                update(t.audit_heads).where(t.audit_heads.c.chain == chain).values(seq=seq, hash=digest)
+            )
         else:
             conn.execute(t.audit_heads.insert().values(chain=chain, seq=seq, hash=digest))
         return AuditEvent(chain, seq, at, actor, action, target, body, prev, digest)
@@ -278,12 +289,21 @@ class CaseStore:
         for r in rows:
             where = f"event #{r.seq} ({r.action} by {r.actor} at {r.at})"
             if r.seq != expected_seq:
-                problems.append(f"{where}: expected sequence number {expected_seq} (events deleted, inserted or reordered)")
+                problems.append(
+                    f"{where}: expected sequence number {expected_seq} "
+                    "(events deleted, inserted or reordered)"
+                )
             if r.prev_hash != prev:
                 problems.append(f"{where}: does not link to the event before it")
             try:
                 digest = audit_digest(
-                    r.prev_hash, r.chain, r.seq, datetime.fromisoformat(r.at), r.actor, r.action, r.target,
+                    r.prev_hash,
+                    r.chain,
+                    r.seq,
+                    datetime.fromisoformat(r.at),
+                    r.actor,
+                    r.action,
+                    r.target,
                     json.loads(r.details),
                 )
             except (ValueError, TypeError) as exc:
@@ -300,7 +320,8 @@ class CaseStore:
                 problems.append("the chain's head record is missing")
             elif head is not None and (head.seq != last_seq or head.hash != last_hash):
                 problems.append(
-                    f"the chain ends at event #{last_seq} but its head says #{head.seq} (events removed from the end)"
+                    f"the chain ends at event #{last_seq} but its head says #{head.seq} "
+                    "(events removed from the end)"
                 )
         if problems:
             raise AuditChainBroken(f"audit chain {chain!r} is broken: " + "; ".join(problems))
@@ -315,9 +336,11 @@ class CaseStore:
         created = _now()
         try:
             with self._tx() as conn:
-                case_id = conn.execute(
-                    t.cases.insert().values(name=name, description=description, created_at=created)
-                ).inserted_primary_key[0]
+                case_id = _new_id(
+                    conn.execute(
+                        t.cases.insert().values(name=name, description=description, created_at=created)
+                    )
+                )
                 self._audit(conn, case_chain(name), actor, "case.create", name, {"description": description})
         except SAIntegrityError:
             raise AlreadyExists(f"case {name!r} already exists") from None
@@ -350,11 +373,13 @@ class CaseStore:
     def case_counts(self, case: Case) -> dict[str, int]:
         """Items, errors, matched items and hidden (known-good) items of a case."""
         with self.engine.connect() as conn:
-            n_items = conn.scalar(select(func.count()).select_from(t.items).where(t.items.c.case_id == case.id))
+            n_items = conn.scalar(
+                select(func.count()).select_from(t.items).where(t.items.c.case_id == case.id)
+            )
             n_errors = conn.scalar(
-                select(func.count()).select_from(t.findings).where(
-                    and_(t.findings.c.case_id == case.id, t.findings.c.kind == "error")
-                )
+                select(func.count())
+                .select_from(t.findings)
+                .where(and_(t.findings.c.case_id == case.id, t.findings.c.kind == "error"))
             )
             bad, good = self._matched_item_ids(conn, case)
         return {
@@ -389,16 +414,18 @@ class CaseStore:
                 conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
                 conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
             imported = _now()
-            list_id = conn.execute(
-                t.hash_lists.insert().values(
-                    name=name,
-                    role=role.value,
-                    source=source,
-                    imported_at=imported,
-                    imported_by=actor,
-                    pdq_threshold=pdq_threshold,
+            list_id = _new_id(
+                conn.execute(
+                    t.hash_lists.insert().values(
+                        name=name,
+                        role=role.value,
+                        source=source,
+                        imported_at=imported,
+                        imported_by=actor,
+                        pdq_threshold=pdq_threshold,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             batch: list[dict[str, Any]] = []
             for record in records:
                 if isinstance(record, Malformed):
@@ -452,22 +479,32 @@ class CaseStore:
             rows = conn.execute(query).all()
         found = [
             HashList(
-                r.id, r.name, ListRole(r.role), r.source, _utc(r.imported_at) or _now(), r.entry_count,
-                r.malformed_count, r.pdq_threshold,
+                r.id,
+                r.name,
+                ListRole(r.role),
+                r.source,
+                _utc(r.imported_at) or _now(),
+                r.entry_count,
+                r.malformed_count,
+                r.pdq_threshold,
             )
             for r in rows
         ]
         if names is not None:
             missing = sorted(set(names) - {h.name for h in found})
             if missing:
-                raise NotFound(f"no hash list named {', '.join(map(repr, missing))} (see 'heroes hashlist list')")
+                raise NotFound(
+                    f"no hash list named {', '.join(map(repr, missing))} (see 'heroes hashlist list')"
+                )
         return found
 
     def list_entries(self, hash_list: HashList) -> list[HashEntry]:
         """Every entry of a list (for export and inspection)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.hash_entries).where(t.hash_entries.c.list_id == hash_list.id).order_by(t.hash_entries.c.id)
+                select(t.hash_entries)
+                .where(t.hash_entries.c.list_id == hash_list.id)
+                .order_by(t.hash_entries.c.id)
             ).all()
         return [HashEntry(Algorithm(r.algorithm), r.value, r.category, r.label) for r in rows]
 
@@ -519,12 +556,16 @@ class CaseStore:
         with self._tx() as conn:
             conn.execute(
                 update(t.scans)
-                .where(and_(t.scans.c.case_id == case.id, t.scans.c.root == root, t.scans.c.status == "running"))
+                .where(
+                    and_(t.scans.c.case_id == case.id, t.scans.c.root == root, t.scans.c.status == "running")
+                )
                 .values(status="interrupted")
             )
-            scan_id = conn.execute(
-                t.scans.insert().values(case_id=case.id, root=root, status="running", started_at=_now())
-            ).inserted_primary_key[0]
+            scan_id = _new_id(
+                conn.execute(
+                    t.scans.insert().values(case_id=case.id, root=root, status="running", started_at=_now())
+                )
+            )
             self._audit(conn, case_chain(case.name), actor, "scan.start", root, {"scan": scan_id})
         return int(scan_id)
 
@@ -545,7 +586,9 @@ class CaseStore:
             )
             self._audit(conn, case_chain(case.name), actor, f"scan.{status}", str(scan_id), dict(totals))
 
-    def resume_state(self, case: Case, raw_paths: Sequence[bytes]) -> dict[bytes, tuple[int, int, float | None]]:
+    def resume_state(
+        self, case: Case, raw_paths: Sequence[bytes]
+    ) -> dict[bytes, tuple[int, int, float | None]]:
         """Item id, size and mtime of already hashed items among these paths, so a re-run can skip them."""
         keys = {path_key(p): p for p in raw_paths}
         if not keys:
@@ -553,7 +596,11 @@ class CaseStore:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(t.items.c.path_key, t.items.c.id, t.items.c.size, t.items.c.mtime).where(
-                    and_(t.items.c.case_id == case.id, t.items.c.path_key.in_(list(keys)), t.items.c.status == "hashed")
+                    and_(
+                        t.items.c.case_id == case.id,
+                        t.items.c.path_key.in_(list(keys)),
+                        t.items.c.status == "hashed",
+                    )
                 )
             ).all()
         return {keys[r.path_key]: (r.id, r.size, r.mtime) for r in rows}
@@ -600,20 +647,36 @@ class CaseStore:
             index_elements=["case_id", "path_key"],
             set_={
                 c: getattr(stmt.excluded, c)
-                for c in ("status", "size", "mtime", "mime", "md5", "sha1", "sha256", "pdq", "pdq_quality",
-                          "pdq_dihedral", "scan_id", "recorded_at", "source")
+                for c in (
+                    "status",
+                    "size",
+                    "mtime",
+                    "mime",
+                    "md5",
+                    "sha1",
+                    "sha256",
+                    "pdq",
+                    "pdq_quality",
+                    "pdq_dihedral",
+                    "scan_id",
+                    "recorded_at",
+                    "source",
+                )
             },
         )
         digest = hashlib.sha256()
-        for row in sorted(rows, key=lambda x: x["path_key"]):
-            digest.update(f"{row['path_key']}:{row['sha256']}:{row['pdq']}\n".encode())
+        for r in sorted(results, key=lambda r: r.raw_path):
+            digest.update(f"{path_key(r.raw_path)}:{r.values.get('sha256')}:{r.values.get('pdq')}\n".encode())
         with self._tx() as conn:
             conn.execute(stmt, rows)
             ids = {
                 r.path_key: r.id
                 for r in conn.execute(
                     select(t.items.c.path_key, t.items.c.id).where(
-                        and_(t.items.c.case_id == case.id, t.items.c.path_key.in_([row["path_key"] for row in rows]))
+                        and_(
+                            t.items.c.case_id == case.id,
+                            t.items.c.path_key.in_([row["path_key"] for row in rows]),
+                        )
                     )
                 )
             }
@@ -622,7 +685,9 @@ class CaseStore:
             for r in results:
                 if r.error:
                     version = plugin_versions.get(r.error_plugin, "1")
-                    notes.append(Finding("error", r.error_plugin, version, r.error, r.path, by_path[r.raw_path]))
+                    notes.append(
+                        Finding("error", r.error_plugin, version, r.error, r.path, by_path[r.raw_path])
+                    )
                 notes += [
                     Finding("warning", "reader", "1", w, r.path, by_path[r.raw_path]) for w in r.warnings
                 ]
@@ -657,7 +722,9 @@ class CaseStore:
                 {"findings": len(notes), "kinds": sorted({n.kind for n in notes})},
             )
 
-    def _add_findings(self, conn: Connection, case: Case, scan_id: int | None, notes: Sequence[Finding]) -> None:
+    def _add_findings(
+        self, conn: Connection, case: Case, scan_id: int | None, notes: Sequence[Finding]
+    ) -> None:
         if not notes:
             return
         now = _now()
@@ -679,7 +746,9 @@ class CaseStore:
             }
             for n in notes
         ]
-        conn.execute(self._insert(t.findings).on_conflict_do_nothing(index_elements=["case_id", "dedupe_key"]), rows)
+        conn.execute(
+            self._insert(t.findings).on_conflict_do_nothing(index_elements=["case_id", "dedupe_key"]), rows
+        )
 
     def matchable_items(self, case: Case, item_ids: Sequence[int]) -> list[MatchableItem]:
         """Hashes of the given items for the matcher."""
@@ -688,13 +757,21 @@ class CaseStore:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    t.items.c.id, t.items.c.md5, t.items.c.sha1, t.items.c.sha256, t.items.c.pdq_quality,
+                    t.items.c.id,
+                    t.items.c.md5,
+                    t.items.c.sha1,
+                    t.items.c.sha256,
+                    t.items.c.pdq_quality,
                     t.items.c.pdq_dihedral,
                 ).where(and_(t.items.c.case_id == case.id, t.items.c.id.in_(list(item_ids))))
             ).all()
         return [
             MatchableItem(
-                r.id, r.md5, r.sha1, r.sha256, r.pdq_quality,
+                r.id,
+                r.md5,
+                r.sha1,
+                r.sha256,
+                r.pdq_quality,
                 tuple(r.pdq_dihedral.split(",")) if r.pdq_dihedral else (),
             )
             for r in rows
@@ -718,11 +795,17 @@ class CaseStore:
             }
             for m in found
         ]
-        stmt = self._insert(t.matches).on_conflict_do_nothing(index_elements=["item_id", "entry_id", "algorithm"])
+        stmt = self._insert(t.matches).on_conflict_do_nothing(
+            index_elements=["item_id", "entry_id", "algorithm"]
+        )
         with self._tx() as conn:
-            before = conn.scalar(select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id))
+            before = conn.scalar(
+                select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id)
+            )
             conn.execute(stmt, rows)
-            after = conn.scalar(select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id))
+            after = conn.scalar(
+                select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id)
+            )
             new = int(after or 0) - int(before or 0)
             if new:
                 self._audit(
@@ -759,12 +842,19 @@ class CaseStore:
         purpose: str = "view",
         item_ids: Sequence[int] | None = None,
     ) -> list[Match]:
-        """Matches of a case (or of some items), by path; items on a known-good list are hidden unless asked for."""
+        """Matches of a case (or of some items); items on a known-good list are hidden unless asked for."""
         query = (
             select(
-                t.matches.c.item_id, t.items.c.path, t.hash_lists.c.name.label("list_name"), t.hash_lists.c.role,
-                t.matches.c.entry_id, t.matches.c.algorithm, t.matches.c.distance, t.hash_entries.c.value,
-                t.hash_entries.c.label, t.hash_entries.c.category,
+                t.matches.c.item_id,
+                t.items.c.path,
+                t.hash_lists.c.name.label("list_name"),
+                t.hash_lists.c.role,
+                t.matches.c.entry_id,
+                t.matches.c.algorithm,
+                t.matches.c.distance,
+                t.hash_entries.c.value,
+                t.hash_entries.c.label,
+                t.hash_entries.c.category,
             )
             .join(t.items, t.items.c.id == t.matches.c.item_id)
             .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
@@ -779,19 +869,33 @@ class CaseStore:
             _, good = self._matched_item_ids(conn, case)
             found = [
                 Match(
-                    r.item_id, r.path, r.list_name, ListRole(r.role), r.entry_id, Algorithm(r.algorithm), r.distance,
-                    r.value, r.label, r.category,
+                    r.item_id,
+                    r.path,
+                    r.list_name,
+                    ListRole(r.role),
+                    r.entry_id,
+                    Algorithm(r.algorithm),
+                    r.distance,
+                    r.value,
+                    r.label,
+                    r.category,
                 )
                 for r in rows
                 if include_known_good or (r.item_id not in good)
             ]
             self._audit(
-                conn, case_chain(case.name), actor, f"matches.{purpose}", case.name,
+                conn,
+                case_chain(case.name),
+                actor,
+                f"matches.{purpose}",
+                case.name,
                 {"matches": len(found), "include_known_good": include_known_good},
             )
         return found
 
-    def items(self, case: Case, actor: str, item_ids: Sequence[int] | None = None, purpose: str = "view") -> list[Item]:
+    def items(
+        self, case: Case, actor: str, item_ids: Sequence[int] | None = None, purpose: str = "view"
+    ) -> list[Item]:
         """Items of a case (or the given ones), audited as a view of evidence."""
         query = select(t.items).where(t.items.c.case_id == case.id).order_by(t.items.c.path)
         if item_ids is not None:
@@ -799,14 +903,28 @@ class CaseStore:
         with self._tx() as conn:
             rows = conn.execute(query).all()
             self._audit(
-                conn, case_chain(case.name), actor, f"items.{purpose}", case.name,
+                conn,
+                case_chain(case.name),
+                actor,
+                f"items.{purpose}",
+                case.name,
                 {"items": len(rows), "ids": sorted(r.id for r in rows) if item_ids is not None else "all"},
             )
         return [
             Item(
-                r.id, r.case_id, r.path, r.size,
+                r.id,
+                r.case_id,
+                r.path,
+                r.size,
                 datetime.fromtimestamp(r.mtime, UTC) if r.mtime is not None else None,
-                r.md5, r.sha1, r.sha256, r.pdq, r.pdq_quality, r.mime, r.source, bytes(r.raw_path),
+                r.md5,
+                r.sha1,
+                r.sha256,
+                r.pdq,
+                r.pdq_quality,
+                r.mime,
+                r.source,
+                bytes(r.raw_path),
             )
             for r in rows
         ]
@@ -818,12 +936,19 @@ class CaseStore:
             query = query.where(t.findings.c.kind == kind)
         with self._tx() as conn:
             rows = conn.execute(query).all()
-            self._audit(conn, case_chain(case.name), actor, "findings.view", case.name, {"findings": len(rows)})
+            self._audit(
+                conn, case_chain(case.name), actor, "findings.view", case.name, {"findings": len(rows)}
+            )
         return [
-            Finding(r.kind, r.plugin, r.plugin_version, r.explanation, r.path, r.item_id, r.score) for r in rows
+            Finding(r.kind, r.plugin, r.plugin_version, r.explanation, r.path, r.item_id, r.score)
+            for r in rows
         ]
 
-    def log_event(self, case: Case | None, actor: str, action: str, target: str, details: dict[str, Any]) -> AuditEvent:
-        """Append an event for something that happened outside the store (a report written, a file exported)."""
+    def log_event(
+        self, case: Case | None, actor: str, action: str, target: str, details: dict[str, Any]
+    ) -> AuditEvent:
+        """Audit something that happened outside the store (a report written, a file exported)."""
         with self._tx() as conn:
-            return self._audit(conn, case_chain(case.name) if case else GLOBAL_CHAIN, actor, action, target, details)
+            return self._audit(
+                conn, case_chain(case.name) if case else GLOBAL_CHAIN, actor, action, target, details
+            )

@@ -113,7 +113,7 @@ def scan(
     store: CaseStore,
     settings: Settings,
     case_name: str,
-    root: str | bytes,
+    root: str | bytes | os.PathLike[str],
     *,
     actor: str,
     list_names: Sequence[str] | None = None,
@@ -139,7 +139,9 @@ def scan(
     totals = _Totals()
     started = time.monotonic()
     workers = settings.effective_workers
-    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(settings,)) if workers > 1 else None
+    pool = (
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(settings,)) if workers > 1 else None
+    )
     queue: deque[_Pending] = deque()
 
     def finish(pending: _Pending) -> None:
@@ -154,7 +156,9 @@ def scan(
             )
         item_ids = list(by_path.values()) + list(pending.resumed.values())
         store.record_matches(case, matcher.match(store.matchable_items(case, item_ids)), actor)
-        batch_matches = store.matches(case, actor, include_known_good=True, purpose="scan-output", item_ids=item_ids)
+        batch_matches = store.matches(
+            case, actor, include_known_good=True, purpose="scan-output", item_ids=item_ids
+        )
         for match in batch_matches:
             observer.matched(match)
         totals.files_hashed += len(results)
@@ -163,7 +167,9 @@ def scan(
         totals.errors += sum(1 for r in results if r.error)
         totals.skipped += len(pending.skipped)
         totals.matches += len(batch_matches)
-        observer.advanced(len(results) + len(pending.resumed), sum(r.size for r in results) + pending.resumed_bytes)
+        observer.advanced(
+            len(results) + len(pending.resumed), sum(r.size for r in results) + pending.resumed_bytes
+        )
 
     status = "interrupted"
     try:

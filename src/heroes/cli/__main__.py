@@ -1,0 +1,5 @@
+"""``python -m heroes.cli``."""
+
+from heroes.cli import main
+
+main()

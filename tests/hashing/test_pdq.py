@@ -1,0 +1,91 @@
+"""PDQ correctness against Meta's C++ reference, dihedral variants, and draft decoding."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from heroes.config import Settings
+from heroes.hashing import PDQ, hamming, hash_file, hash_image
+from heroes.hashing.pdq import DIHEDRAL_NAMES
+
+
+def _reference(shared: Path) -> list[tuple[Path, str]]:
+    base = shared / "threatexchange" / "pdq"
+    with (base / "expected_hashes_sql_readme.csv").open() as handle:
+        return [
+            (base / "data" / "reg-test-input" / row[1].removeprefix("./"), row[0])
+            for row in csv.reader(handle)
+        ]
+
+
+def test_within_10_bits_of_cpp_reference(shared_data: Path, settings: Settings) -> None:
+    checked = 0
+    for path, expected in _reference(shared_data):
+        result = hash_image(path.read_bytes(), settings)
+        if result["pdq_quality"] >= 80:
+            assert hamming(result["pdq"], expected) <= 10, path.name
+            checked += 1
+    assert checked >= 15  # the reference set has 18 photos of quality >= 80
+
+
+def test_draft_decoding_stays_within_tolerance_of_full_decode(shared_data: Path, settings: Settings) -> None:
+    full = dataclasses.replace(settings, pdq_draft_size=0)
+    for path, _ in _reference(shared_data):
+        data = path.read_bytes()
+        a, b = hash_image(data, settings), hash_image(data, full)
+        if b["pdq_quality"] >= 80:
+            assert hamming(a["pdq"], b["pdq"]) <= 10, path.name
+
+
+@pytest.mark.parametrize(
+    ("transpose", "name"),
+    [
+        (Image.Transpose.ROTATE_90, "rotate-90-ccw"),
+        (Image.Transpose.ROTATE_180, "rotate-180"),
+        (Image.Transpose.ROTATE_270, "rotate-270-ccw"),
+        (Image.Transpose.FLIP_TOP_BOTTOM, "flip-top-bottom"),
+        (Image.Transpose.FLIP_LEFT_RIGHT, "flip-left-right"),
+        (Image.Transpose.TRANSPOSE, "transpose"),
+        (Image.Transpose.TRANSVERSE, "transverse"),
+    ],
+)
+def test_dihedral_variant_meets_the_transformed_copy(
+    make_image: Callable[..., Path], settings: Settings, transpose: Image.Transpose, name: str
+) -> None:
+    original = hash_image(make_image("o.png", 3, "PNG").read_bytes(), settings)
+    copy = hash_image(
+        make_image("c.png", 3, "PNG", lambda im: im.transpose(transpose)).read_bytes(), settings
+    )
+    assert hamming(copy["pdq"], original["pdq"]) > 31, "a plain comparison must not already match"
+    distances = [hamming(copy["pdq"], variant) for variant in original["pdq_dihedral"]]
+    best = distances.index(min(distances))
+    assert distances[best] <= 31
+    assert DIHEDRAL_NAMES[best] == name
+
+
+def test_flat_image_has_low_quality(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "flat.png"
+    Image.new("RGB", (200, 200), (120, 120, 120)).save(path)
+    assert hash_image(path.read_bytes(), settings)["pdq_quality"] < 50
+
+
+def test_pdq_only_applies_to_raster_images() -> None:
+    assert PDQ.accepts("image/jpeg") and PDQ.accepts("image/png")
+    assert not PDQ.accepts("image/svg+xml")
+    assert not PDQ.accepts("text/plain") and not PDQ.accepts(None)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "CMYK", "I;16"])
+def test_every_pillow_mode_hashes(tmp_path: Path, settings: Settings, mode: str) -> None:
+    from tests.conftest import textured_image
+
+    path = tmp_path / f"img-{mode.replace(';', '')}.tif"
+    textured_image(5).convert("L" if mode == "I;16" else mode).save(path, "TIFF")
+    result = hash_file(bytes(path), settings, [PDQ])
+    assert result.error is None and result.get("pdq_quality") is not None

@@ -1,0 +1,171 @@
+"""The case store on SQLite and PostgreSQL: cases, lists, items, matches, and a tamper-evident audit trail."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from heroes.errors import AlreadyExists, AuditChainBroken, NotFound
+from heroes.evidence import Algorithm, FileHashes, Finding, HashEntry, ListRole, Malformed
+from heroes.store import GLOBAL_CHAIN, CaseStore, NewMatch, case_chain
+from heroes.store.schema import metadata
+
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def _file(path: bytes, md5: str = MD5, **extra: object) -> FileHashes:
+    return FileHashes(
+        path, size=10, mtime=1.5, mime="image/jpeg", values={"md5": md5, "sha256": "a" * 64, **extra}
+    )
+
+
+def test_migrations_match_the_schema(store: CaseStore) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_cases_are_unique_and_audited(store: CaseStore) -> None:
+    case = store.create_case("op-1", "alice", "first")
+    assert store.case("op-1") == case
+    with pytest.raises(AlreadyExists):
+        store.create_case("op-1", "bob")
+    with pytest.raises(NotFound):
+        store.case("nope")
+    assert store.ensure_case("op-1", "bob").id == case.id
+    events = store.audit_events(case_chain("op-1"))
+    assert [(e.action, e.actor) for e in events] == [("case.create", "alice")]
+
+
+def test_hash_list_import_counts_malformed_and_refuses_silent_overwrite(store: CaseStore) -> None:
+    records = [
+        HashEntry(Algorithm.MD5, MD5, "1", "x"),
+        Malformed(3, "bad hex"),
+        HashEntry(Algorithm.PDQ, "f" * 64),
+    ]
+    result = store.import_hash_list("bad", records, role=ListRole.KNOWN_BAD, source="t", actor="alice")
+    assert (result.hash_list.entry_count, result.hash_list.malformed_count) == (2, 1)
+    assert result.malformed == [Malformed(3, "bad hex")]
+    with pytest.raises(AlreadyExists):
+        store.import_hash_list("bad", [], role=ListRole.KNOWN_BAD, source="t", actor="alice")
+    replaced = store.import_hash_list(
+        "bad", records[:1], role=ListRole.KNOWN_BAD, source="t2", actor="a", replace=True
+    )
+    assert replaced.hash_list.entry_count == 1
+    assert [h.name for h in store.hash_lists()] == ["bad"]
+    assert store.list_entries(replaced.hash_list) == [HashEntry(Algorithm.MD5, MD5, "1", "x")]
+    with pytest.raises(NotFound):
+        store.hash_lists(["bad", "missing"])
+    assert [e.action for e in store.audit_events(GLOBAL_CHAIN)] == ["hashlist.import", "hashlist.import"]
+
+
+def test_recording_files_is_idempotent_and_exact_lookup_uses_the_index(store: CaseStore) -> None:
+    case = store.create_case("c", "alice")
+    hl = store.import_hash_list(
+        "l", [HashEntry(Algorithm.MD5, MD5, "1", "lab")], role=ListRole.KNOWN_BAD, source="t", actor="a"
+    ).hash_list
+    scan_id = store.start_scan(case, "/evidence", "alice")
+    paths = [b"/evidence/a.jpg", b"/evidence/\xff.jpg", b"/evidence/" + b"d/" * 2000 + b"deep.jpg"]
+    first = store.record_files(case, scan_id, "/evidence", [_file(p) for p in paths], {}, "alice")
+    again = store.record_files(case, scan_id, "/evidence", [_file(p) for p in paths], {}, "alice")
+    assert first == again and len(first) == 3
+    assert store.case_counts(case)["items"] == 3
+    assert store.resume_state(case, paths)[paths[1]] == (first[paths[1]], 10, 1.5)
+    items = store.items(case, "alice")
+    assert sorted(bytes(i.raw_path) for i in items) == sorted(paths)
+    assert any(i.path == "/evidence/\\xff.jpg" for i in items)
+
+    hits = store.exact_entries([hl], Algorithm.MD5, [MD5, "0" * 32])
+    assert [(list_id, value) for _, list_id, value in hits] == [(hl.id, MD5)]
+    entry_id = hits[0][0]
+    found = [NewMatch(first[p], entry_id, hl.id, Algorithm.MD5, 0) for p in paths]
+    assert store.record_matches(case, found, "alice") == 3
+    assert store.record_matches(case, found, "alice") == 0
+    matches = store.matches(case, "bob")
+    assert len(matches) == 3 and {m.label for m in matches} == {"lab"}
+
+
+def test_known_good_matches_hide_items(store: CaseStore) -> None:
+    case = store.create_case("c", "alice")
+    bad = store.import_hash_list(
+        "bad", [HashEntry(Algorithm.MD5, MD5)], role=ListRole.KNOWN_BAD, source="t", actor="a"
+    )
+    good = store.import_hash_list(
+        "good", [HashEntry(Algorithm.MD5, MD5)], role=ListRole.KNOWN_GOOD, source="t", actor="a"
+    )
+    scan_id = store.start_scan(case, "/e", "alice")
+    ids = store.record_files(case, scan_id, "/e", [_file(b"/e/a"), _file(b"/e/b", md5="1" * 32)], {}, "alice")
+    for hl in (bad.hash_list, good.hash_list):
+        entry = store.exact_entries([hl], Algorithm.MD5, [MD5])[0][0]
+        store.record_matches(case, [NewMatch(ids[b"/e/a"], entry, hl.id, Algorithm.MD5, 0)], "alice")
+    assert store.matches(case, "alice") == []
+    assert {m.list_role for m in store.matches(case, "alice", include_known_good=True)} == set(ListRole)
+    assert store.case_counts(case)["known_good_items"] == 1
+
+
+def test_error_findings_are_recorded_once(store: CaseStore) -> None:
+    case = store.create_case("c", "alice")
+    scan_id = store.start_scan(case, "/e", "alice")
+    broken = FileHashes(b"/e/x.jpg", size=3, error="pdq: image could not be decoded", error_plugin="pdq")
+    for _ in range(2):
+        store.record_files(case, scan_id, "/e", [broken], {"pdq": "v1"}, "alice")
+        store.record_findings(case, scan_id, [Finding("skipped", "folder", "1", "FIFO", "/e/pipe")], "alice")
+    found = store.findings(case, "alice")
+    assert sorted((f.kind, f.plugin, f.plugin_version) for f in found) == [
+        ("error", "pdq", "v1"),
+        ("skipped", "folder", "1"),
+    ]
+    assert store.case_counts(case)["errors"] == 1
+
+
+def _tamper(store: CaseStore, sql: str) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+
+
+def _chain(store: CaseStore) -> str:
+    case = store.create_case("c", "alice")
+    for n in range(4):
+        store.log_event(case, "alice", "note", f"t{n}", {"n": n})
+    chain = case_chain("c")
+    assert store.verify_audit(chain).events == 5
+    return chain
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3", "edited"),
+        ("UPDATE audit_events SET details = '{\"n\": 9}' WHERE seq = 2", "edited"),
+        ("DELETE FROM audit_events WHERE seq = 3", "sequence"),
+        ("DELETE FROM audit_events WHERE seq = 5", "removed from the end"),
+        ("UPDATE audit_events SET seq = seq + 100 WHERE seq = 2", "sequence"),
+    ],
+)
+def test_audit_verify_detects_tampering(store: CaseStore, sql: str, message: str) -> None:
+    chain = _chain(store)
+    _tamper(store, sql)
+    with pytest.raises(AuditChainBroken, match=message):
+        store.verify_audit(chain)
+
+
+def test_audit_verify_detects_reordering(store: CaseStore) -> None:
+    chain = _chain(store)
+    # swap the content of events 2 and 3 while keeping ids and sequence numbers in place
+    _tamper(store, "UPDATE audit_events SET target = 'swap' WHERE seq = 2")
+    _tamper(store, "UPDATE audit_events SET target = 't0' WHERE seq = 3")
+    _tamper(store, "UPDATE audit_events SET target = 't1' WHERE target = 'swap'")
+    with pytest.raises(AuditChainBroken):
+        store.verify_audit(chain)
+
+
+def test_every_evidence_read_is_audited(store: CaseStore) -> None:
+    case = store.create_case("c", "alice")
+    before = len(store.audit_events(case_chain("c")))
+    store.items(case, "bob")
+    store.matches(case, "carol")
+    store.findings(case, "dave")
+    actors = [e.actor for e in store.audit_events(case_chain("c"))[before:]]
+    assert actors == ["bob", "carol", "dave"]
+    store.verify_audit(case_chain("c"))

@@ -1,0 +1,152 @@
+"""End-to-end folder scans: matching, known-good hiding, errors, idempotence, and resume after kill -9."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageOps
+
+from heroes.config import Settings
+from heroes.evidence import ListRole
+from heroes.hashing import hash_image, read_hash_list
+from heroes.store import CaseStore, case_chain
+from heroes.triage import scan
+
+
+def _device(tmp_path: Path, make_image: Callable[..., Path]) -> tuple[Path, Path]:
+    known = make_image("known/k.png", 11, "PNG")
+    other_known = make_image("known/k2.png", 12, "PNG")
+    device = tmp_path / "device"
+    make_image("exact.png", 11, "PNG", folder=device)
+    make_image("flipped.png", 11, "PNG", ImageOps.mirror, folder=device)
+    make_image("rotated.jpg", 12, "JPEG", lambda im: im.transpose(Image.Transpose.ROTATE_270), folder=device)
+    make_image("smaller.jpg", 12, "JPEG", lambda im: im.resize((160, 120)), folder=device)
+    for n in range(5):
+        make_image(f"unrelated/{n}.jpg", 100 + n, folder=device)
+    (device / "system.dll").write_bytes(b"MZ known good")
+    (device / "broken.jpg").write_bytes(make_image("tmp.jpg", 5).read_bytes()[:500])
+    (device / "empty").write_bytes(b"")
+    os.mkfifo(device / "pipe")
+    hash_list = tmp_path / "list.csv"
+    with hash_list.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["md5", "pdq", "category", "label"])
+        for path, label in ((known, "series-1"), (other_known, "series-2")):
+            pdq = hash_image(path.read_bytes(), Settings(), dihedral=False)["pdq"]
+            writer.writerow([hashlib.md5(path.read_bytes()).hexdigest(), pdq, "1", label])
+    return device, hash_list
+
+
+def _import(store: CaseStore, hash_list: Path) -> None:
+    store.import_hash_list("bad", read_hash_list(hash_list), role=ListRole.KNOWN_BAD, source="t", actor="t")
+    good = hash_list.with_name("good.txt")
+    good.write_text(hashlib.md5(b"MZ known good").hexdigest() + "\n")
+    store.import_hash_list("good", read_hash_list(good), role=ListRole.KNOWN_GOOD, source="t", actor="t")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_scan_matches_altered_copies_only(
+    tmp_path: Path, make_image: Callable[..., Path], sqlite_store: CaseStore, settings: Settings, workers: int
+) -> None:
+    device, hash_list = _device(tmp_path, make_image)
+    _import(sqlite_store, hash_list)
+    summary = scan(
+        sqlite_store,
+        dataclasses.replace(settings, workers=workers, batch_size=3),
+        "case",
+        device,
+        actor="tester",
+    )
+    assert summary.files_seen == 12 and summary.skipped == 1 and summary.errors == 1
+    case = sqlite_store.case("case")
+    found = {(Path(m.path).name, m.algorithm.value) for m in sqlite_store.matches(case, "tester")}
+    assert ("exact.png", "md5") in found and ("exact.png", "pdq") in found
+    names = {name for name, _ in found}
+    assert names == {"exact.png", "flipped.png", "rotated.jpg", "smaller.jpg"}
+    hidden = sqlite_store.matches(case, "tester", include_known_good=True)
+    assert any(Path(m.path).name == "system.dll" for m in hidden)
+    errors = sqlite_store.findings(case, "tester", kind="error")
+    assert [Path(f.path or "").name for f in errors] == ["broken.jpg"]
+    assert "pdq" in errors[0].explanation
+    sqlite_store.verify_audit(case_chain("case"))
+
+
+def test_rescan_is_idempotent(
+    tmp_path: Path, make_image: Callable[..., Path], sqlite_store: CaseStore, settings: Settings
+) -> None:
+    device, hash_list = _device(tmp_path, make_image)
+    _import(sqlite_store, hash_list)
+    first = scan(sqlite_store, settings, "case", device, actor="tester")
+    counts = sqlite_store.case_counts(sqlite_store.case("case"))
+    second = scan(sqlite_store, settings, "case", device, actor="tester")
+    assert second.files_hashed == 0 and second.files_resumed == first.files_seen
+    assert sqlite_store.case_counts(sqlite_store.case("case")) == counts
+    assert second.matches == first.matches
+
+
+def test_scan_only_named_lists(
+    tmp_path: Path, make_image: Callable[..., Path], sqlite_store: CaseStore, settings: Settings
+) -> None:
+    device, hash_list = _device(tmp_path, make_image)
+    _import(sqlite_store, hash_list)
+    summary = scan(sqlite_store, settings, "case", device, actor="tester", list_names=["good"])
+    assert summary.matches == 1
+
+
+def test_resume_after_kill_9(tmp_path: Path, make_image: Callable[..., Path]) -> None:
+    device = tmp_path / "device"
+    for n in range(40):
+        make_image(f"f{n:03d}.jpg", n, folder=device, size=(160, 120))
+    for n in range(1200):
+        (device / "docs").mkdir(exist_ok=True)
+        (device / "docs" / f"{n:05d}.txt").write_text(f"document {n}\n" * 50)
+    total = 1240
+    home = tmp_path / "home"
+    env = {**os.environ, "HEROES_HOME": str(home), "HEROES_BATCH_SIZE": "8", "HEROES_WORKERS": "2"}
+    command = [sys.executable, "-m", "heroes.cli", "scan", str(device), "--case", "k"]
+    db = home / "heroes.db"
+
+    def items() -> int:
+        if not db.exists():
+            return 0
+        try:
+            with sqlite3.connect(db, timeout=5) as conn:
+                return int(conn.execute("select count(*) from items").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while items() < 100 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, "the scan finished before it could be interrupted; make the fixture bigger"
+    os.killpg(process.pid, signal.SIGKILL)  # the coordinator and its hashing workers, all at once
+    process.wait()
+    interrupted_at = items()
+    assert 0 < interrupted_at < total
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        paths = [r[0] for r in conn.execute("select path from items")]
+        scans = [r[0] for r in conn.execute("select status from scans order by id")]
+    assert len(paths) == total == len(set(paths))
+    assert scans == ["interrupted", "finished"]
+    store = CaseStore.from_url(f"sqlite:///{db}")
+    try:
+        store.verify_audit(case_chain("k"))
+    finally:
+        store.close()
