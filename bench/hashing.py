@@ -23,20 +23,28 @@ with LANCZOS and saved at quality 90. They are generated once and cached in
 ``bench-output/``. When ``../shared/data`` is missing, it uses synthetic smooth-pattern
 JPEGs of the same sizes and says so. Each set is copied into a fresh folder under /tmp,
 and every method reads exactly those files. The page cache is warmed first (every file is
-read once), so the timings measure CPU, not disk. Each scan writes into a fresh SQLite store
-whose hash list holds 3,000 random entries plus the MD5 of one file, so matching is
-exercised and exactly one match is expected. The timer covers only the ``scan()`` call:
-opening and migrating the store and importing the list are left out. Everything inside
-``scan()`` is timed: the walk, the process pool, md5/sha1/sha256, libmagic, PDQ with its
-8 dihedral variants, store writes, matching and the audit trail. With ``--repeat N``,
-each time is the best of N.
+read once), so the timings measure CPU, not disk. One untimed default scan (and a short
+naive pass) then absorbs one-off costs such as lazy imports and starting the fork server
+of the worker processes.
+
+Each scan writes into a fresh SQLite store whose hash list holds 3,000 random entries plus
+the MD5 of one file, so matching is exercised and exactly one match is expected. The timer
+covers only the ``scan()`` call: opening and migrating the store and importing the list
+are left out. Everything inside ``scan()`` is timed: the walk, the process pool,
+md5/sha1/sha256, libmagic, PDQ with its 8 dihedral variants, store writes, matching and
+the audit trail. With ``--repeat N``, each time is the best of N. The methods run
+interleaved, so slow drift on a shared machine hits all of them alike. On a 2-core machine
+the default run takes about a minute; most of it is the naive pass and the draft-off scan
+on the 12 MP set, at about 0.6 s per image each.
 
 Usage::
 
     .venv/bin/python bench/hashing.py [--set bsds|camera|all] [--repeat N] [--limit N]
-                                      [--workers N] [--data DIR] [--no-cache] [--keep]
+        [--workers N] [--batch-size N] [--data DIR] [--no-cache] [--keep]
 
-This is a benchmark, not a test: it prints a report and exits 0 unless something broke.
+This is a benchmark, not a test: it prints a report and exits 0 whether the target is met or
+not; it exits 1 only when a sanity check fails (a scan error, a missing or extra match, sha256
+differing from sha256sum, or naive and draft-off PDQ hashes differing).
 """
 
 from __future__ import annotations
@@ -87,6 +95,7 @@ PDQ_TOLERANCE = 10
 DEFAULT_DRAFT = 512
 ACTOR = "bench"
 CASE = "bench"
+WARMUP_FILES = 8
 ARG_BUDGET = 96 * 1024  # bytes of file names per sha256sum/md5sum call (well under ARG_MAX)
 
 NAIVE = "naive: Pillow full decode + pdqhash, 1 proc"
@@ -199,17 +208,18 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _copy_into(files: Sequence[Path], folder: Path) -> list[Path]:
+def _copy_into(files: Sequence[Path], folder: Path, copies: int = 1) -> list[Path]:
     folder.mkdir(parents=True)
-    copies = []
-    for index, src in enumerate(files):
-        dest = folder / f"{index:04d}-{src.name}"  # train/ and val/ names stay distinct
-        shutil.copyfile(src, dest)
-        copies.append(dest)
-    return copies
+    made = []
+    for round_no in range(copies):
+        for index, src in enumerate(files):
+            dest = folder / f"{round_no}-{index:04d}-{src.name}"  # train/ and val/ names stay distinct
+            shutil.copyfile(src, dest)
+            made.append(dest)
+    return made
 
 
-def prepare_bsds(data: Path, work: Path, limit: int | None, jobs: int) -> PhotoSet:
+def prepare_bsds(data: Path, work: Path, limit: int | None, jobs: int, copies: int) -> PhotoSet:
     """BSDS500 train+val JPEGs (481x321), or synthetic JPEGs of that size."""
     root = data / "bsds500"
     sources = sorted((root / "train").glob("*.jpg")) + sorted((root / "val").glob("*.jpg"))
@@ -226,7 +236,9 @@ def prepare_bsds(data: Path, work: Path, limit: int | None, jobs: int) -> PhotoS
     else:
         note = f"{root}/{{train,val}}/*.jpg"
     sources = sources[:limit] if limit else sources
-    files = _copy_into(sources, work / "bsds" / "photos")
+    # Copies under other names make a device-sized folder, so per-scan start-up (worker processes,
+    # libmagic and decoder initialisation) does not dominate; every copy is still hashed in full.
+    files = _copy_into(sources, work / "bsds" / "photos", copies)
     return PhotoSet("bsds", "BSDS500 JPEG, web-sized 481x321", files[0].parent, files, synthetic, note)
 
 
@@ -385,9 +397,11 @@ def run_scan(
             f"{method.label}: hashed {summary.files_hashed}/{len(photos.files)} files, "
             f"{summary.errors} errors, {summary.skipped} skipped"
         )
-    if summary.matches != 1:
+    planted = photos.files[0].read_bytes()
+    expected = sum(1 for f in photos.files if f.stat().st_size == len(planted) and f.read_bytes() == planted)
+    if summary.matches != expected:
         method.notes.append(
-            f"{method.label}: {summary.matches} matches, expected exactly 1 (the planted MD5)"
+            f"{method.label}: {summary.matches} matches, expected {expected} (the planted MD5 and its copies)"
         )
 
 
@@ -432,6 +446,7 @@ def report(
     print(f"   folder: {photos.folder}")
     print(f"   page cache warmed: every file read once ({warmed / 1e6:.1f} MB) before any timing")
     best = "best of " + str(repeat) if repeat > 1 else "1 run"
+    print(f"   warm-up: one untimed default scan of the whole set and a naive pass over {WARMUP_FILES} files")
     print(f"   {setup}")
     print(f"   times: wall clock, {best}; MB = 10^6 bytes; 'x naive' and 'x sha256sum' are speed-ups")
     print()
@@ -505,6 +520,10 @@ def bench_set(photos: PhotoSet, work: Path, args: argparse.Namespace, workers: i
     ours = Method(f"heroes scan, draft {DEFAULT_DRAFT}, {workers} workers")
     full = Method(f"heroes scan, draft off, {workers} workers")
     single = Method(f"heroes scan, draft {DEFAULT_DRAFT}, 1 worker")
+    # Untimed warm-up: the first scan in a process pays one-off costs (lazy imports, SQLAlchemy
+    # statement compilation, first fork) that a long scan would amortise.
+    run_naive(photos.files[:WARMUP_FILES], Method("warm-up"))
+    run_scan(photos, work, Method("warm-up"), {**common, "pdq_draft_size": DEFAULT_DRAFT}, "warm-up")
     for round_no in range(args.repeat):
         run_naive(photos.files, naive)
         run_tool("sha256sum", photos.files, sha)
@@ -515,7 +534,8 @@ def bench_set(photos: PhotoSet, work: Path, args: argparse.Namespace, workers: i
             photos, work, single, {**common, "pdq_draft_size": DEFAULT_DRAFT, "workers": 1}, f"{round_no}-1"
         )
     setup = (
-        f"scan: batch_size={batch} files per pool task -> {batches} batch(es) for {len(photos.files)} files"
+        f"scan: batch_size={batch} files per commit ({batches} batch(es) for {len(photos.files)} files), "
+        "pool tasks of 4 files"
     )
     methods = [naive, sha, md5, ours, full, single]
     return report(photos, methods, workers, args.repeat, warmed, setup)
@@ -539,6 +559,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-cache", action="store_true", help="regenerate the camera set instead of bench-output/"
+    )
+    parser.add_argument(
+        "--copies", type=int, default=4, help="copies of each BSDS photo in the scanned folder (default 4)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder under /tmp")
     args = parser.parse_args(argv)
@@ -570,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         wanted = ("bsds", "camera") if args.set == "all" else (args.set,)
         for name in wanted:
             if name == "bsds":
-                photos = prepare_bsds(data, work, args.limit, jobs)
+                photos = prepare_bsds(data, work, args.limit, jobs, args.copies)
             else:
                 photos = prepare_camera(data, work, args.limit, jobs, not args.no_cache)
             all_ok = bench_set(photos, work, args, workers) and all_ok

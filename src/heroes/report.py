@@ -59,8 +59,10 @@ class Thumbnails(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    match: Match
+    """One item with all its matches: one thumbnail per item, however many lists it is on."""
+
     item: Item
+    matches: list[Match]
     thumbnail: str | None
 
 
@@ -154,7 +156,10 @@ def write_report(
         shown_thumbnails = 0
     else:
         thumbs = {i: _thumbnail(items[i], thumbnails, settings) for i in items}
-        rows = [_Row(m, items[m.item_id], thumbs[m.item_id]) for m in bad]
+        grouped: dict[int, list[Match]] = {}
+        for m in bad:
+            grouped.setdefault(m.item_id, []).append(m)
+        rows = [_Row(items[i], ms, thumbs[i]) for i, ms in grouped.items()]
         shown_thumbnails = sum(1 for v in thumbs.values() if v)
         env = Environment(loader=PackageLoader("heroes", "templates"), autoescape=select_autoescape(["html"]))
         html = env.get_template("report.html").render(

@@ -164,3 +164,12 @@ def test_invalid_utf8_path(tmp_path: Path, settings: Settings) -> None:
     assert result.error is None
     assert result.path.endswith("caf\\xe9-\\xff.jpg")
     assert result.as_json()["path"] == result.path
+
+
+def test_image_too_big_to_keep_is_read_again_read_only(make_image: Callable[..., Path], settings: Settings) -> None:
+    import dataclasses
+
+    path = make_image("big.jpg", 8)
+    kept = _hash(path, settings)
+    streamed = _hash(path, dataclasses.replace(settings, whole_file_bytes=100, read_chunk_bytes=4096))
+    assert streamed.get("pdq") == kept.get("pdq") and streamed.get("sha256") == kept.get("sha256")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
@@ -14,7 +13,7 @@ from rich.table import Table
 from heroes.cli.context import AppContext, err_console, out_console
 from heroes.evidence import FileHashes
 from heroes.triage import Entry, walk
-from heroes.triage.run import hash_paths
+from heroes.triage.run import hash_paths, worker_pool
 
 _CHUNK = 16
 
@@ -48,8 +47,8 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     todo = [p for p in items if isinstance(p, bytes)]
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     if settings.effective_workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(settings.effective_workers) as pool:
-            hashed = [h for batch in pool.map(hash_paths, chunks, [settings] * len(chunks)) for h in batch]
+        with worker_pool(settings) as pool:
+            hashed = [h for batch in pool.map(hash_paths, chunks) for h in batch]
     else:
         hashed = [h for batch in chunks for h in hash_paths(batch, settings)]
     done = iter(hashed)

@@ -6,7 +6,7 @@ from heroes.hashing.crypto import MD5, SHA1, SHA256, CryptoHasher
 from heroes.hashing.index import PdqHit, PdqIndex, hamming, pack_hex
 from heroes.hashing.lists import normalise_hash, read_hash_list
 from heroes.hashing.matcher import Matcher
-from heroes.hashing.pdq import DIHEDRAL_NAMES, PDQ, PdqHasher, hash_image
+from heroes.hashing.pdq import DIHEDRAL_NAMES, PDQ, PdqHasher, hash_image, hex_from_bits
 from heroes.hashing.reader import detect_mime, hash_file, open_readonly
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "hamming",
     "hash_file",
     "hash_image",
+    "hex_from_bits",
     "normalise_hash",
     "open_readonly",
     "pack_hex",

@@ -47,21 +47,24 @@ class PdqIndex:
     def __init__(self, hashes: Sequence[str], thresholds: Sequence[int]) -> None:
         if len(hashes) != len(thresholds):
             raise ValueError("one threshold per hash")
-        self._words = pack_hex(hashes)
-        self._thresholds = np.asarray(thresholds, dtype=np.int32)
+        words = pack_hex(hashes)
+        # One contiguous array per 64-bit word: each step below is then a plain vector operation
+        # over all entries (a reduction over a 4-wide axis is several times slower in NumPy).
+        self._columns = [np.ascontiguousarray(words[:, k]) for k in range(4)]
+        self._size = len(hashes)
+        self._thresholds = np.asarray(thresholds, dtype=np.uint16)
 
     def __len__(self) -> int:
-        return int(self._words.shape[0])
+        return self._size
 
     def query(self, variants: Sequence[str]) -> list[PdqHit]:
         """Entries within threshold of any variant, each with its smallest distance."""
-        if not len(self) or not variants:
+        if not self._size or not variants:
             return []
         queries = pack_hex(variants)  # (V, 4)
-        distances = np.bitwise_count(self._words[None, :, :] ^ queries[:, None, :]).sum(
-            axis=2, dtype=np.int32
-        )
-        best_variant = distances.argmin(axis=0)
-        best = distances[best_variant, np.arange(distances.shape[1])]
+        distances = np.zeros((len(variants), self._size), dtype=np.uint16)
+        for k, column in enumerate(self._columns):
+            distances += np.bitwise_count(column[None, :] ^ queries[:, k, None])
+        best = distances.min(axis=0)
         hits = np.nonzero(best <= self._thresholds)[0]
-        return [PdqHit(int(i), int(best[i]), int(best_variant[i])) for i in hits]
+        return [PdqHit(int(i), int(best[i]), int(distances[:, i].argmin())) for i in hits]

@@ -15,6 +15,7 @@ Pillow is pinned in pyproject.toml because decoders change PDQ bits.
 from __future__ import annotations
 
 import io
+import os
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -24,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from heroes.config import Settings
 from heroes.hashing.base import Content
+from heroes.hashing.reader import open_readonly
 
 __all__ = ["DIHEDRAL_NAMES", "PDQ", "PdqHasher", "hash_image", "hex_from_bits"]
 
@@ -58,8 +60,8 @@ def _decode(source: bytes | BinaryIO, settings: Settings) -> np.ndarray:
             )
         if im.format == "JPEG" and settings.pdq_draft_size > 0:
             im.draft("RGB", (settings.pdq_draft_size, settings.pdq_draft_size))
-        rgb = im.convert("RGB")
-        return np.asarray(rgb)
+        im.load()
+        return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
 
 
 def hash_image(source: bytes | BinaryIO, settings: Settings, dihedral: bool = True) -> dict[str, Any]:
@@ -86,7 +88,7 @@ class _PdqSession:
         try:
             if content.data is not None:
                 return hash_image(content.data, settings)
-            with open(content.raw_path, "rb") as handle:  # too big to keep: a second read-only pass
+            with os.fdopen(open_readonly(content.raw_path), "rb") as handle:  # too big to keep: second pass
                 return hash_image(handle, settings)
         except Image.DecompressionBombError as exc:
             raise ValueError(f"decompression bomb refused: {exc}") from None

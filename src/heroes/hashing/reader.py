@@ -85,7 +85,8 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
     finally:
         os.close(fd)
 
-    content = Content(raw_path, total, mime, b"".join(chunks) if keep else None)
+    data = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if keep else None
+    content = Content(raw_path, total, mime, data)
     values: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     for hasher, session in sessions:

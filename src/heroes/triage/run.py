@@ -10,6 +10,7 @@ duplicated (items are unique per case and path, matches per item, entry and algo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections import deque
@@ -26,7 +27,7 @@ from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.folder import Entry, Skipped, walk
 
-__all__ = ["ScanObserver", "count_files", "hash_paths", "scan"]
+__all__ = ["ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
 
 
 class ScanObserver(Protocol):
@@ -53,12 +54,26 @@ class _Quiet:
         pass
 
 
+# Files per pool task. A batch (the commit unit) is split into small tasks so every core stays
+# busy even when a folder holds fewer files than workers x batch_size, or a few huge ones.
+_TASK_FILES = 4
+
 _worker_settings: Settings | None = None
 
 
 def _init_worker(settings: Settings) -> None:
     global _worker_settings
     _worker_settings = settings
+
+
+def worker_pool(settings: Settings) -> ProcessPoolExecutor:
+    """Hashing processes started by a fork server: forking the coordinator itself is unsafe once it
+    runs threads (progress display, database driver), and spawning re-imports everything per worker."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["heroes.triage.run"])
+    return ProcessPoolExecutor(
+        settings.effective_workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
+    )
 
 
 def hash_paths(raw_paths: Sequence[bytes], settings: Settings | None = None) -> list[FileHashes]:
@@ -91,8 +106,8 @@ def _batches(entries: Iterable[Entry | Skipped], size: int) -> Iterator[list[Ent
 
 @dataclass
 class _Pending:
-    future: Future[list[FileHashes]] | None
-    done: list[FileHashes] | None
+    futures: list[Future[list[FileHashes]]]
+    done: list[FileHashes]
     resumed: dict[bytes, int]
     resumed_bytes: int
     skipped: list[Skipped]
@@ -139,13 +154,11 @@ def scan(
     totals = _Totals()
     started = time.monotonic()
     workers = settings.effective_workers
-    pool = (
-        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(settings,)) if workers > 1 else None
-    )
+    pool = worker_pool(settings) if workers > 1 else None
     queue: deque[_Pending] = deque()
 
     def finish(pending: _Pending) -> None:
-        results = pending.future.result() if pending.future else (pending.done or [])
+        results = pending.done + [h for future in pending.futures for h in future.result()]
         by_path = store.record_files(case, scan_id, source, results, versions, actor)
         if pending.skipped:
             store.record_findings(
@@ -189,12 +202,15 @@ def scan(
                 else:
                     todo.append(e.raw_path)
             if pool is not None:
-                future = pool.submit(hash_paths, todo) if todo else None
-                queue.append(_Pending(future, None if todo else [], resumed, resumed_bytes, skipped))
-                while len(queue) > workers * 2:
+                futures = [
+                    pool.submit(hash_paths, todo[i : i + _TASK_FILES])
+                    for i in range(0, len(todo), _TASK_FILES)
+                ]
+                queue.append(_Pending(futures, [], resumed, resumed_bytes, skipped))
+                while sum(len(p.futures) for p in queue) > workers * 4 and len(queue) > 1:
                     finish(queue.popleft())
             else:
-                finish(_Pending(None, hash_paths(todo, settings), resumed, resumed_bytes, skipped))
+                finish(_Pending([], hash_paths(todo, settings), resumed, resumed_bytes, skipped))
         while queue:
             finish(queue.popleft())
         status = "finished"
