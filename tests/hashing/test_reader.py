@@ -166,7 +166,9 @@ def test_invalid_utf8_path(tmp_path: Path, settings: Settings) -> None:
     assert result.as_json()["path"] == result.path
 
 
-def test_image_too_big_to_keep_is_read_again_read_only(make_image: Callable[..., Path], settings: Settings) -> None:
+def test_image_too_big_to_keep_is_read_again_read_only(
+    make_image: Callable[..., Path], settings: Settings
+) -> None:
     import dataclasses
 
     path = make_image("big.jpg", 8)
