@@ -127,6 +127,16 @@ class Match:
     value: str
     label: str | None
     category: str | None
+    variant: str = "original"
+    """For PDQ: what was done to the listed image to give this item (flip, rotation), if anything."""
+
+    @property
+    def how(self) -> str:
+        """Algorithm and distance in words, e.g. 'pdq 6 (flip-left-right)' or 'md5'."""
+        if not self.algorithm.perceptual:
+            return self.algorithm.value
+        suffix = "" if self.variant == "original" else f" ({self.variant})"
+        return f"{self.algorithm.value} {self.distance}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)

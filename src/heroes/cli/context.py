@@ -18,7 +18,10 @@ __all__ = ["AppContext", "HeroesGroup", "err_console", "out_console"]
 
 def out_console() -> Console:
     """Console for results (stdout)."""
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped or logged: no terminal width to respect, keep paths whole
+        console = Console(highlight=False, width=200)
+    return console
 
 
 def err_console() -> Console:

@@ -24,7 +24,7 @@ def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tupl
     bad = [m for m in found if m.list_role is ListRole.KNOWN_BAD]
     if bad:
         best = min(bad, key=lambda m: m.distance)
-        got = f"match: {best.algorithm.value} distance {best.distance}"
+        got = f"match: {best.how}"
     elif hidden:
         got = "hidden (known-good)"
     elif error:

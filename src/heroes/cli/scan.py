@@ -57,6 +57,7 @@ class _ProgressObserver:
                         "category": match.category,
                         "algorithm": match.algorithm.value,
                         "distance": match.distance,
+                        "variant": match.variant,
                     },
                     ensure_ascii=False,
                 )
@@ -66,7 +67,7 @@ class _ProgressObserver:
 def print_matches(found: list[Match], summary: ScanSummary) -> None:
     """The human-readable result of a scan."""
     out = out_console()
-    table = Table("path", "list", "role", "label", "category", "algorithm", "distance", title="Matches")
+    table = Table("path", "list", "role", "label", "category", "match", title="Matches")
     for m in found:
         table.add_row(
             m.path,
@@ -74,8 +75,7 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
             m.list_role.value,
             m.label or "",
             m.category or "",
-            m.algorithm.value,
-            str(m.distance),
+            m.how,
         )
     out.print(table)
     out.print(

@@ -855,6 +855,7 @@ class CaseStore:
                 t.hash_entries.c.value,
                 t.hash_entries.c.label,
                 t.hash_entries.c.category,
+                t.matches.c.variant,
             )
             .join(t.items, t.items.c.id == t.matches.c.item_id)
             .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
@@ -879,6 +880,7 @@ class CaseStore:
                     r.value,
                     r.label,
                     r.category,
+                    r.variant,
                 )
                 for r in rows
                 if include_known_good or (r.item_id not in good)
