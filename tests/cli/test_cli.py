@@ -83,6 +83,7 @@ def test_import_reports_bad_lines_then_scan_report_and_audit(
             "category": "1",
             "algorithm": "pdq",
             "distance": matches[0]["distance"],
+            "variant": "flip-left-right",
         }
     ]
     assert matches[0]["distance"] <= 31
