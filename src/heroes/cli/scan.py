@@ -77,7 +77,10 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
             m.category or "",
             m.how,
         )
-    out.print(table)
+    if found:
+        out.print(table)
+    else:
+        out.print("No matches.")
     out.print(
         f"{summary.files_seen} files ({summary.files_hashed} hashed, "
         f"{summary.files_resumed} already in the case), "
@@ -102,6 +105,11 @@ def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str,
     again, and an interrupted scan picks up where it stopped.
     """
     console = err_console()
+    if not app.store.hash_lists():
+        console.print(
+            "[yellow]No hash lists are imported: files are hashed and recorded but nothing can match. "
+            "See 'heroes hashlist import'.[/]"
+        )
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), _Rates(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         observer = _ProgressObserver(progress, as_json)
