@@ -19,6 +19,7 @@ __all__ = [
     "Algorithm",
     "AuditEvent",
     "Case",
+    "CategoryScheme",
     "FileHashes",
     "Finding",
     "HashEntry",
@@ -41,16 +42,31 @@ class Algorithm(StrEnum):
     SHA1 = "sha1"
     SHA256 = "sha256"
     PDQ = "pdq"
+    VPDQ = "vpdq"
+    """Video: a bag of per-frame PDQ hashes (see heroes.hashing.video for the text form)."""
+    PHOTODNA = "photodna"
+    """Kept as an opaque signal from VICS/ICSE lists for a future licensed matcher; never matched here."""
 
     @property
-    def hex_length(self) -> int:
-        """Number of hex digits in a well-formed value."""
-        return {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}[self.value]
+    def hex_length(self) -> int | None:
+        """Number of hex digits in a well-formed value, or None for structured/opaque signals."""
+        return {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}.get(self.value)
 
     @property
     def perceptual(self) -> bool:
         """True where matching is by distance rather than equality."""
-        return self is Algorithm.PDQ
+        return self in (Algorithm.PDQ, Algorithm.VPDQ)
+
+
+class CategoryScheme(StrEnum):
+    """How a list's category codes are to be read (Project VIC regions)."""
+
+    US = "us"
+    """0 non-pertinent, 1 child abuse material, 2 child exploitive/age-difficult, 3 CGI/animation, 4 comparison."""
+    UK = "uk"
+    """CAID grading A, B, C."""
+    CUSTOM = "custom"
+    NONE = "none"
 
 
 class ListRole(StrEnum):
@@ -105,12 +121,22 @@ class HashList:
 
 @dataclass(frozen=True, slots=True)
 class HashEntry:
-    """One hash of a list, with the list's label and category for it."""
+    """One hash of a list, with what the list says about the file it identifies.
+
+    A source record that carries several hashes of one file (a VICS Media record with MD5,
+    SHA1 and PhotoDNA) becomes one entry per hash sharing ``record``, so export can put the
+    record back together.
+    """
 
     algorithm: Algorithm
     value: str
     category: str | None = None
     label: str | None = None
+    record: str | None = None
+    media_size: int | None = None
+    series: str | None = None
+    tags: tuple[str, ...] = ()
+    victim_identified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
