@@ -62,7 +62,7 @@ class CategoryScheme(StrEnum):
     """How a list's category codes are to be read (Project VIC regions)."""
 
     US = "us"
-    """0 non-pertinent, 1 child abuse material, 2 child exploitive/age-difficult, 3 CGI/animation, 4 comparison."""
+    """0 non-pertinent, 1 child abuse material, 2 exploitive/age-difficult, 3 CGI/animation, 4 comparison."""
     UK = "uk"
     """CAID grading A, B, C."""
     CUSTOM = "custom"
