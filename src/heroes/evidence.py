@@ -117,6 +117,8 @@ class HashList:
     entry_count: int
     malformed_count: int
     pdq_threshold: int
+    format: str = "text"
+    category_scheme: CategoryScheme = CategoryScheme.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +288,9 @@ class FileHashes:
             "pdq_quality": self.values.get("pdq_quality"),
             "mime": self.mime,
         }
+        if self.values.get("vpdq"):
+            record["vpdq"] = self.values["vpdq"]
+            record["vpdq_frames"] = self.values.get("vpdq_frames")
         if self.error:
             record["error"] = self.error
         if self.warnings:

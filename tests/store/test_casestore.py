@@ -54,10 +54,26 @@ def test_hash_list_import_counts_malformed_and_refuses_silent_overwrite(store: C
     )
     assert replaced.hash_list.entry_count == 1
     assert [h.name for h in store.hash_lists()] == ["bad"]
-    assert store.list_entries(replaced.hash_list) == [HashEntry(Algorithm.MD5, MD5, "1", "x")]
+    assert list(store.list_entries(replaced.hash_list, "a")) == [HashEntry(Algorithm.MD5, MD5, "1", "x")]
     with pytest.raises(NotFound):
         store.hash_lists(["bad", "missing"])
-    assert [e.action for e in store.audit_events(GLOBAL_CHAIN)] == ["hashlist.import", "hashlist.import"]
+    assert [e.action for e in store.audit_events(GLOBAL_CHAIN)] == [
+        "hashlist.import",
+        "hashlist.import",
+        "hashlist.read",
+    ]
+
+
+def test_every_entry_field_survives_the_store(store: CaseStore) -> None:
+    full = HashEntry(Algorithm.SHA1, "a" * 40, "2", "IMG_1.jpg", "17", 12345, "series x", ("t1", "t 2"), True)
+    opaque = HashEntry(Algorithm.PHOTODNA, "Zm9v" * 100, record="17")
+    video = HashEntry(Algorithm.VPDQ, "0,100," + "f" * 64 + ",0.0;" * 300, victim_identified=False)
+    hl = store.import_hash_list(
+        "v", [full, opaque, video], role=ListRole.KNOWN_BAD, source="t", actor="a"
+    ).hash_list
+    assert list(store.list_entries(hl, "a")) == [full, opaque, video]
+    chunks = list(store.signals(hl, Algorithm.VPDQ))
+    assert [[v for _, v in c] for c in chunks] == [[video.value]]
 
 
 def test_recording_files_is_idempotent_and_exact_lookup_uses_the_index(store: CaseStore) -> None:

@@ -47,11 +47,22 @@ class PdqIndex:
     def __init__(self, hashes: Sequence[str], thresholds: Sequence[int]) -> None:
         if len(hashes) != len(thresholds):
             raise ValueError("one threshold per hash")
-        words = pack_hex(hashes)
+        self._init(pack_hex(hashes), thresholds)
+
+    @classmethod
+    def from_words(cls, words: np.ndarray, thresholds: Sequence[int]) -> PdqIndex:
+        """An index over already packed (N, 4) uint64 hashes."""
+        index = cls.__new__(cls)
+        index._init(np.asarray(words, dtype=np.uint64).reshape(-1, 4), thresholds)
+        return index
+
+    def _init(self, words: np.ndarray, thresholds: Sequence[int]) -> None:
+        if len(words) != len(thresholds):
+            raise ValueError("one threshold per hash")
         # One contiguous array per 64-bit word: each step below is then a plain vector operation
         # over all entries (a reduction over a 4-wide axis is several times slower in NumPy).
         self._columns = [np.ascontiguousarray(words[:, k]) for k in range(4)]
-        self._size = len(hashes)
+        self._size = int(words.shape[0])
         self._thresholds = np.asarray(thresholds, dtype=np.uint16)
 
     def __len__(self) -> int:

@@ -1,4 +1,5 @@
-"""Matching items against hash lists: exact through the store's indexes, PDQ through PdqIndex.
+"""Matching items against hash lists: exact through the store's indexes, PDQ through per-list
+indexes (memory-mapped from disk for big lists), vPDQ by Meta's frame-bag rule.
 
 The matcher is built once per scan from the selected lists, then called per batch; both
 freshly hashed and resumed items go through the same call, so a resumed scan records
@@ -8,9 +9,10 @@ exactly the matches an uninterrupted one would.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from heroes.evidence import Algorithm, HashList
-from heroes.hashing.index import PdqIndex
+from heroes.hashing.listindex import ListIndex, open_list_index
 from heroes.hashing.pdq import DIHEDRAL_NAMES
 from heroes.store import CaseStore, MatchableItem, NewMatch
 
@@ -22,19 +24,23 @@ _EXACT = (Algorithm.MD5, Algorithm.SHA1, Algorithm.SHA256)
 class Matcher:
     """Finds list entries equal or near to items' hashes."""
 
-    def __init__(self, store: CaseStore, lists: Sequence[HashList], min_quality: int) -> None:
+    def __init__(self, store: CaseStore, lists: Sequence[HashList], min_quality: int, home: Path) -> None:
         self._store = store
         self._lists = list(lists)
         self._min_quality = min_quality
-        entry_ids, list_ids, hashes, thresholds = store.pdq_entries(self._lists)
-        self._pdq_entries = entry_ids
-        self._pdq_lists = list_ids
-        self._index = PdqIndex(hashes, thresholds)
+        self._pdq: list[ListIndex] = [open_list_index(store, h, home) for h in self._lists]
+        self._pdq = [index for index in self._pdq if len(index)]
+        self._videos: list[tuple[int, int, str]] = [
+            (entry_id, h.id, value)
+            for h in self._lists
+            for chunk in store.signals(h, Algorithm.VPDQ)
+            for entry_id, value in chunk
+        ]
 
     @property
     def pdq_size(self) -> int:
-        """PDQ hashes held in memory."""
-        return len(self._index)
+        """PDQ hashes searchable."""
+        return sum(len(index) for index in self._pdq)
 
     def match(self, items: Sequence[MatchableItem]) -> list[NewMatch]:
         """All matches of these items against the matcher's lists."""
@@ -47,19 +53,43 @@ class Matcher:
                     by_value.setdefault(value, []).append(item.item_id)
             for entry_id, list_id, value in self._store.exact_entries(self._lists, algorithm, by_value):
                 found += [NewMatch(i, entry_id, list_id, algorithm, 0) for i in by_value[value]]
-        if len(self._index):
-            for item in items:
-                if not item.pdq_variants or (item.pdq_quality or 0) < self._min_quality:
-                    continue
-                for hit in self._index.query(item.pdq_variants):
+        images = [i for i in items if i.pdq_variants and (i.pdq_quality or 0) >= self._min_quality]
+        for index in self._pdq:
+            for hit in index.search([i.pdq_variants for i in images]):
+                found.append(
+                    NewMatch(
+                        images[hit.query].item_id,
+                        hit.entry_id,
+                        index.hash_list.id,
+                        Algorithm.PDQ,
+                        hit.distance,
+                        DIHEDRAL_NAMES[hit.variant],
+                    )
+                )
+        videos = [i for i in items if i.vpdq]
+        if videos and self._videos:
+            found += self._match_videos(videos)
+        return found
+
+    def _match_videos(self, videos: Sequence[MatchableItem]) -> list[NewMatch]:
+        from heroes.hashing.video import is_vpdq_match, loads_vpdq, vpdq_match
+
+        found: list[NewMatch] = []
+        targets = [(entry_id, list_id, loads_vpdq(value)) for entry_id, list_id, value in self._videos]
+        for item in videos:
+            query = loads_vpdq(item.vpdq or "")
+            for entry_id, list_id, target in targets:
+                query_pct, target_pct = vpdq_match(query, target)
+                if is_vpdq_match(query, target):
                     found.append(
                         NewMatch(
                             item.item_id,
-                            self._pdq_entries[hit.position],
-                            self._pdq_lists[hit.position],
-                            Algorithm.PDQ,
-                            hit.distance,
-                            DIHEDRAL_NAMES[hit.variant],
+                            entry_id,
+                            list_id,
+                            Algorithm.VPDQ,
+                            round(100 - query_pct),
+                            f"{query_pct:.0f}% of frames",
                         )
                     )
+                    del target_pct
         return found

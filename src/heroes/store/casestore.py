@@ -42,6 +42,7 @@ from heroes.evidence import (
     Algorithm,
     AuditEvent,
     Case,
+    CategoryScheme,
     FileHashes,
     Finding,
     HashEntry,
@@ -124,6 +125,7 @@ class MatchableItem:
     sha256: str | None
     pdq_quality: int | None
     pdq_variants: tuple[str, ...]
+    vpdq: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +403,8 @@ class CaseStore:
         actor: str,
         pdq_threshold: int = 31,
         replace: bool = False,
+        list_format: str = "text",
+        scheme: CategoryScheme = CategoryScheme.NONE,
     ) -> ImportResult:
         """Store a list's entries in one transaction; malformed records are counted and returned."""
         malformed: list[Malformed] = []
@@ -423,6 +427,8 @@ class CaseStore:
                         imported_at=imported,
                         imported_by=actor,
                         pdq_threshold=pdq_threshold,
+                        format=list_format,
+                        category_scheme=scheme.value,
                     )
                 )
             )
@@ -438,6 +444,11 @@ class CaseStore:
                         "value": record.value,
                         "category": record.category,
                         "label": record.label,
+                        "record": record.record,
+                        "media_size": record.media_size,
+                        "series": record.series,
+                        "tags": json.dumps(list(record.tags), ensure_ascii=False) if record.tags else None,
+                        "victim_identified": record.victim_identified,
                     }
                 )
                 if len(batch) >= _INSERT_CHUNK:
@@ -465,9 +476,22 @@ class CaseStore:
                     "malformed": len(malformed),
                     "replaced": existing is not None,
                     "pdq_threshold": pdq_threshold,
+                    "format": list_format,
+                    "category_scheme": scheme.value,
                 },
             )
-        hash_list = HashList(int(list_id), name, role, source, imported, count, len(malformed), pdq_threshold)
+        hash_list = HashList(
+            int(list_id),
+            name,
+            role,
+            source,
+            imported,
+            count,
+            len(malformed),
+            pdq_threshold,
+            list_format,
+            scheme,
+        )
         return ImportResult(hash_list, malformed)
 
     def hash_lists(self, names: Sequence[str] | None = None) -> list[HashList]:
@@ -487,6 +511,8 @@ class CaseStore:
                 r.entry_count,
                 r.malformed_count,
                 r.pdq_threshold,
+                r.format,
+                CategoryScheme(r.category_scheme),
             )
             for r in rows
         ]
@@ -498,34 +524,46 @@ class CaseStore:
                 )
         return found
 
-    def list_entries(self, hash_list: HashList) -> list[HashEntry]:
-        """Every entry of a list (for export and inspection)."""
+    def list_entries(self, hash_list: HashList, actor: str) -> Iterator[HashEntry]:
+        """Every entry of a list in import order, streamed (for export); the export is audited."""
+        with self._tx() as conn:
+            self._audit(
+                conn, GLOBAL_CHAIN, actor, "hashlist.read", hash_list.name, {"entries": hash_list.entry_count}
+            )
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            result = conn.execution_options(yield_per=_INSERT_CHUNK).execute(
                 select(t.hash_entries)
                 .where(t.hash_entries.c.list_id == hash_list.id)
                 .order_by(t.hash_entries.c.id)
-            ).all()
-        return [HashEntry(Algorithm(r.algorithm), r.value, r.category, r.label) for r in rows]
+            )
+            for r in result:
+                yield HashEntry(
+                    Algorithm(r.algorithm),
+                    r.value,
+                    r.category,
+                    r.label,
+                    r.record,
+                    r.media_size,
+                    r.series,
+                    tuple(json.loads(r.tags)) if r.tags else (),
+                    r.victim_identified,
+                )
 
-    def pdq_entries(self, lists: Sequence[HashList]) -> tuple[list[int], list[int], list[str], list[int]]:
-        """Entry ids, list ids, PDQ hashes and thresholds of the given lists, for the in-memory index."""
-        thresholds = {h.id: h.pdq_threshold for h in lists}
+    def signals(self, hash_list: HashList, algorithm: Algorithm) -> Iterator[list[tuple[int, str]]]:
+        """(entry id, value) of one algorithm in a list, in id order and in chunks, for building indexes."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.hash_entries.c.id, t.hash_entries.c.list_id, t.hash_entries.c.value).where(
+            result = conn.execution_options(yield_per=50_000).execute(
+                select(t.hash_entries.c.id, t.hash_entries.c.value)
+                .where(
                     and_(
-                        t.hash_entries.c.algorithm == Algorithm.PDQ.value,
-                        t.hash_entries.c.list_id.in_(list(thresholds)),
+                        t.hash_entries.c.list_id == hash_list.id,
+                        t.hash_entries.c.algorithm == algorithm.value,
                     )
                 )
-            ).all()
-        return (
-            [r.id for r in rows],
-            [r.list_id for r in rows],
-            [r.value for r in rows],
-            [thresholds[r.list_id] for r in rows],
-        )
+                .order_by(t.hash_entries.c.id)
+            )
+            for chunk in result.partitions():
+                yield [(r.id, r.value) for r in chunk]
 
     def exact_entries(
         self, lists: Sequence[HashList], algorithm: Algorithm, values: Iterable[str]
@@ -638,6 +676,7 @@ class CaseStore:
                     "pdq": r.values.get("pdq"),
                     "pdq_quality": r.values.get("pdq_quality"),
                     "pdq_dihedral": ",".join(variants) if variants else None,
+                    "vpdq": r.values.get("vpdq"),
                     "scan_id": scan_id,
                     "recorded_at": now,
                 }
@@ -658,6 +697,7 @@ class CaseStore:
                     "pdq",
                     "pdq_quality",
                     "pdq_dihedral",
+                    "vpdq",
                     "scan_id",
                     "recorded_at",
                     "source",
@@ -763,6 +803,7 @@ class CaseStore:
                     t.items.c.sha256,
                     t.items.c.pdq_quality,
                     t.items.c.pdq_dihedral,
+                    t.items.c.vpdq,
                 ).where(and_(t.items.c.case_id == case.id, t.items.c.id.in_(list(item_ids))))
             ).all()
         return [
@@ -773,6 +814,7 @@ class CaseStore:
                 r.sha256,
                 r.pdq_quality,
                 tuple(r.pdq_dihedral.split(",")) if r.pdq_dihedral else (),
+                r.vpdq,
             )
             for r in rows
         ]

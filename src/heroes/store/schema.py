@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -87,6 +88,7 @@ items = Table(
     Column("pdq", String(64)),
     Column("pdq_quality", Integer),
     Column("pdq_dihedral", Text),
+    Column("vpdq", Text),
     Column("scan_id", Integer, ForeignKey("scans.id")),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "path_key"),
@@ -107,6 +109,8 @@ hash_lists = Table(
     Column("entry_count", BigInteger, nullable=False, default=0),
     Column("malformed_count", BigInteger, nullable=False, default=0),
     Column("pdq_threshold", Integer, nullable=False),
+    Column("format", String(20), nullable=False, server_default="text"),
+    Column("category_scheme", String(20), nullable=False, server_default="none"),
 )
 
 hash_entries = Table(
@@ -115,9 +119,15 @@ hash_entries = Table(
     Column("id", Integer, primary_key=True),
     Column("list_id", Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("algorithm", String(16), nullable=False),
-    Column("value", String(64), nullable=False),
+    # 64 hex digits for hashes, longer for structured/opaque signals (vPDQ frame lists, PhotoDNA).
+    Column("value", Text, nullable=False),
     Column("category", String(64)),
     Column("label", Text),
+    Column("record", String(100)),
+    Column("media_size", BigInteger),
+    Column("series", Text),
+    Column("tags", Text),
+    Column("victim_identified", Boolean),
     Index(None, "algorithm", "value"),
 )
 

@@ -146,7 +146,7 @@ def scan(
 
     lists = store.hash_lists(list_names) if list_names else store.hash_lists()
     case = store.ensure_case(case_name, actor)
-    matcher = Matcher(store, lists, settings.pdq_min_quality)
+    matcher = Matcher(store, lists, settings.pdq_min_quality, settings.home)
     versions = {h.name: h.version for h in hashers()}
 
     observer.counted(*count_files(raw_root))
