@@ -119,6 +119,8 @@ class HashList:
     pdq_threshold: int
     format: str = "text"
     category_scheme: CategoryScheme = CategoryScheme.NONE
+    storage: str | None = None
+    """Folder of the sorted key files of a compact list (exact hashes only); None when entries are rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,8 @@ class Match:
         """Algorithm and distance in words, e.g. 'pdq 6 (flip-left-right)' or 'md5'."""
         if not self.algorithm.perceptual:
             return self.algorithm.value
+        if self.algorithm is Algorithm.VPDQ:
+            return f"vpdq ({self.variant})"
         suffix = "" if self.variant == "original" else f" ({self.variant})"
         return f"{self.algorithm.value} {self.distance}{suffix}"
 

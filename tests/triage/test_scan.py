@@ -150,3 +150,40 @@ def test_resume_after_kill_9(tmp_path: Path, make_image: Callable[..., Path]) ->
         store.verify_audit(case_chain("k"))
     finally:
         store.close()
+
+
+def test_compact_lists_and_saved_pdq_indexes(
+    tmp_path: Path, make_image: Callable[..., Path], sqlite_store: CaseStore, settings: Settings
+) -> None:
+    from heroes.evidence import Algorithm, HashEntry
+    from heroes.hashing.exactset import build_exact_sets
+
+    device, hash_list = _device(tmp_path, make_image)
+    sqlite_store.import_hash_list(
+        "bad", read_hash_list(hash_list), role=ListRole.KNOWN_BAD, source="t", actor="t"
+    )
+    folder = tmp_path / "compact"
+    sha1 = hashlib.sha1(b"MZ known good").hexdigest()
+    counts, _ = build_exact_sets(
+        [HashEntry(Algorithm.SHA1, sha1), HashEntry(Algorithm.SHA1, "0" * 40)], folder
+    )
+    sqlite_store.register_compact_list(
+        "nsrl",
+        counts=counts,
+        malformed=0,
+        storage=str(folder),
+        role=ListRole.KNOWN_GOOD,
+        source="t",
+        actor="t",
+        list_format="nsrl",
+    )
+    first = scan(sqlite_store, settings, "case", device, actor="tester")
+    case = sqlite_store.case("case")
+    hidden = [m for m in sqlite_store.matches(case, "t", include_known_good=True) if m.list_name == "nsrl"]
+    assert [(Path(m.path).name, m.algorithm.value) for m in hidden] == [("system.dll", "sha1")]
+    saved = list((settings.home / "indexes").glob("list-*/hashes.npy"))
+    assert len(saved) == 1
+    stamp = saved[0].stat().st_mtime_ns
+    second = scan(sqlite_store, settings, "case2", device, actor="tester")
+    assert saved[0].stat().st_mtime_ns == stamp, "the saved index is reused, not rebuilt"
+    assert second.matches == first.matches

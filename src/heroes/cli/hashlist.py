@@ -8,8 +8,10 @@ import click
 from rich.table import Table
 
 from heroes.cli.context import AppContext, err_console, out_console
+from heroes.errors import InvalidInput
 from heroes.evidence import Algorithm, ListRole
-from heroes.hashing import read_hash_list
+from heroes.hashing import write_csv
+from heroes.hashing.importer import FORMATS, import_list
 
 _SHOW_MALFORMED = 20
 
@@ -23,14 +25,21 @@ def command() -> None:
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name", required=True, help="Name of the list in the store.")
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="List format; auto sniffs the content (VICS JSON, NSRL RDSv3 SQLite, CSV/TSV, plain text).",
+)
+@click.option(
     "--role",
     type=click.Choice([r.value for r in ListRole]),
-    default=ListRole.KNOWN_BAD.value,
-    show_default=True,
+    help="known-bad (default) or known-good (default for NSRL).",
 )
 @click.option(
     "--algorithm",
-    type=click.Choice([a.value for a in Algorithm]),
+    type=click.Choice([a.value for a in Algorithm if a.hex_length]),
     help="Algorithm of a plain one-hash-per-line list (needed for 64-hex-digit values: sha256 or pdq).",
 )
 @click.option(
@@ -42,44 +51,76 @@ def import_(
     app: AppContext,
     path: Path,
     name: str,
-    role: str,
+    fmt: str,
+    role: str | None,
     algorithm: str | None,
     pdq_threshold: int | None,
     replace: bool,
 ) -> None:
-    """Import a CSV/TSV/text hash list; malformed lines are reported and skipped."""
-    records = read_hash_list(path, Algorithm(algorithm) if algorithm else None)
-    result = app.store.import_hash_list(
+    """Import a hash list; malformed records are reported with their position and skipped."""
+    result = import_list(
+        app.store,
+        app.settings,
+        path,
         name,
-        records,
-        role=ListRole(role),
-        source=str(path.resolve()),
         actor=app.actor,
-        pdq_threshold=app.settings.pdq_threshold if pdq_threshold is None else pdq_threshold,
+        fmt=fmt,
+        role=ListRole(role) if role else None,
+        algorithm=Algorithm(algorithm) if algorithm else None,
+        pdq_threshold=pdq_threshold,
         replace=replace,
     )
-    out = out_console()
-    out.print(
-        f"Imported {result.hash_list.entry_count} entries into [bold]{name}[/] ({role}); "
-        f"{len(result.malformed)} malformed line(s) skipped."
+    hash_list = result.hash_list
+    out_console().print(
+        f"Imported {hash_list.entry_count} entries into [bold]{name}[/] "
+        f"({hash_list.role.value}, format {hash_list.format}); "
+        f"{len(result.malformed)} malformed record(s) skipped."
     )
     if result.malformed:
         err = err_console()
+        unit = "line" if hash_list.format in ("text", "csv") else "record"
         for bad in result.malformed[:_SHOW_MALFORMED]:
-            err.print(f"  line {bad.line}: {bad.reason}", markup=False)
+            err.print(f"  {unit} {bad.line}: {bad.reason}", markup=False)
         if len(result.malformed) > _SHOW_MALFORMED:
             err.print(f"  … and {len(result.malformed) - _SHOW_MALFORMED} more")
+
+
+@command.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["vics", "csv"]), default="vics", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.pass_obj
+def export(app: AppContext, name: str, fmt: str, output: Path) -> None:
+    """Write a list as Project VIC VICS 2.0 JSON (#Media) or CSV; the export is audited."""
+    store = app.store
+    (hash_list,) = store.hash_lists([name])
+    if hash_list.storage:
+        raise InvalidInput(f"{name} is a compact list ({hash_list.format}); export the original file instead")
+    entries = store.list_entries(hash_list, app.actor)
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            skipped = write_csv(entries, handle)
+        else:
+            from heroes.hashing.vics import write_vics
+
+            write_vics(entries, handle, kind="Media", region=hash_list.category_scheme, case=None)
+            skipped = 0
+    out_console().print(
+        f"Wrote {name} to {output}"
+        + (f" ({skipped} vPDQ/PhotoDNA entries have no CSV column)" if skipped else "")
+    )
 
 
 @command.command("list")
 @click.pass_obj
 def list_(app: AppContext) -> None:
     """Show the imported hash lists."""
-    table = Table("name", "role", "entries", "malformed", "pdq threshold", "imported", "source")
+    table = Table("name", "role", "format", "entries", "malformed", "pdq threshold", "imported", "source")
     for h in app.store.hash_lists():
         table.add_row(
             h.name,
             h.role.value,
+            h.format + (" (compact)" if h.storage else ""),
             str(h.entry_count),
             str(h.malformed_count),
             str(h.pdq_threshold),

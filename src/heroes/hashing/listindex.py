@@ -51,7 +51,7 @@ class ListIndex:
         return int(self.entry_ids.shape[0])
 
     def search(self, queries: Sequence[Sequence[str]]) -> list[ListHit]:
-        """For each query (the 8 dihedral variants of an image), every entry within threshold, best variant."""
+        """Per query (an image's 8 dihedral variants): entries within threshold, with the best variant."""
         hits: list[ListHit] = []
         if not len(self):
             return hits
@@ -90,7 +90,7 @@ def _folder(home: Path, hash_list: HashList) -> Path:
 
 
 def open_list_index(store: CaseStore, hash_list: HashList, home: Path) -> ListIndex:
-    """The list's PDQ index: loaded (memory-mapped) when saved earlier, else built from the store and saved."""
+    """The list's PDQ index: memory-mapped when saved earlier, else built from the store and saved."""
     folder = _folder(home, hash_list)
     ids_file, hashes_file = folder / "entry_ids.npy", folder / "hashes.npy"
     if ids_file.is_file() and hashes_file.is_file():

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from heroes.errors import HashListFormatError, NotFound
 from heroes.evidence import Algorithm, HashEntry, Malformed
 
-__all__ = ["Malformed", "normalise_hash", "read_hash_list"]
+__all__ = ["CSV_COLUMNS", "normalise_hash", "read_hash_list", "write_csv"]
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _ALGO_COLUMNS = {
@@ -175,3 +176,38 @@ def _read_plain(
             yield HashEntry(algo, normalise_hash(value, algo), None, label)
         except ValueError as exc:
             yield Malformed(number, str(exc))
+
+
+CSV_COLUMNS = ("md5", "sha1", "sha256", "pdq", "category", "label")
+
+
+def write_csv(entries: Iterable[HashEntry], out: TextIO) -> int:
+    """Write entries in the CSV form read_hash_list reads back; one row per source record.
+
+    Returns how many entries could not be written because CSV has no column for them
+    (vPDQ and PhotoDNA signals: export those as VICS or keep the original file).
+    """
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    skipped = 0
+    row: dict[str, str] = {}
+    current: tuple[str | None, str | None, str | None] | None = None
+
+    def flush() -> None:
+        if row:
+            writer.writerow([row.get(c, "") for c in CSV_COLUMNS])
+            row.clear()
+
+    for entry in entries:
+        if entry.algorithm.value not in CSV_COLUMNS:
+            skipped += 1
+            continue
+        key = (entry.record, entry.category, entry.label)
+        if key != current or entry.record is None or entry.algorithm.value in row:
+            flush()
+            current = key
+        row[entry.algorithm.value] = entry.value
+        row["category"] = entry.category or ""
+        row["label"] = entry.label or ""
+    flush()
+    return skipped

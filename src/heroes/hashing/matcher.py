@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from heroes.evidence import Algorithm, HashList
+from heroes.hashing.exactset import open_exact_sets
 from heroes.hashing.listindex import ListIndex, open_list_index
 from heroes.hashing.pdq import DIHEDRAL_NAMES
 from heroes.store import CaseStore, MatchableItem, NewMatch
@@ -28,7 +29,10 @@ class Matcher:
         self._store = store
         self._lists = list(lists)
         self._min_quality = min_quality
-        self._pdq: list[ListIndex] = [open_list_index(store, h, home) for h in self._lists]
+        self._compact = [
+            (h, open_exact_sets(Path(h.storage)), store.stand_in_entries(h)) for h in self._lists if h.storage
+        ]
+        self._pdq: list[ListIndex] = [open_list_index(store, h, home) for h in self._lists if not h.storage]
         self._pdq = [index for index in self._pdq if len(index)]
         self._videos: list[tuple[int, int, str]] = [
             (entry_id, h.id, value)
@@ -53,6 +57,16 @@ class Matcher:
                     by_value.setdefault(value, []).append(item.item_id)
             for entry_id, list_id, value in self._store.exact_entries(self._lists, algorithm, by_value):
                 found += [NewMatch(i, entry_id, list_id, algorithm, 0) for i in by_value[value]]
+            values = list(by_value)
+            for hash_list, sets, stand_ins in self._compact:
+                if algorithm not in sets:
+                    continue
+                for value, present in zip(values, sets[algorithm].contains(values), strict=True):
+                    if present:
+                        found += [
+                            NewMatch(i, stand_ins[algorithm], hash_list.id, algorithm, 0)
+                            for i in by_value[value]
+                        ]
         images = [i for i in items if i.pdq_variants and (i.pdq_quality or 0) >= self._min_quality]
         for index in self._pdq:
             for hit in index.search([i.pdq_variants for i in images]):

@@ -494,6 +494,101 @@ class CaseStore:
         )
         return ImportResult(hash_list, malformed)
 
+    def register_compact_list(
+        self,
+        name: str,
+        *,
+        counts: dict[Algorithm, int],
+        malformed: int,
+        storage: str,
+        role: ListRole,
+        source: str,
+        actor: str,
+        list_format: str,
+        replace: bool = False,
+    ) -> HashList:
+        """Record a list whose hashes live in compact key files; one stand-in entry per algorithm
+        gives its matches something to point at."""
+        total = sum(counts.values())
+        with self._tx() as conn:
+            existing = conn.execute(select(t.hash_lists.c.id).where(t.hash_lists.c.name == name)).first()
+            if existing is not None:
+                if not replace:
+                    raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
+                conn.execute(t.matches.delete().where(t.matches.c.list_id == existing.id))
+                conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
+                conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
+            imported = _now()
+            list_id = _new_id(
+                conn.execute(
+                    t.hash_lists.insert().values(
+                        name=name,
+                        role=role.value,
+                        source=source,
+                        imported_at=imported,
+                        imported_by=actor,
+                        pdq_threshold=0,
+                        format=list_format,
+                        category_scheme=CategoryScheme.NONE.value,
+                        storage=storage,
+                        entry_count=total,
+                        malformed_count=malformed,
+                    )
+                )
+            )
+            conn.execute(
+                t.hash_entries.insert(),
+                [
+                    {
+                        "list_id": list_id,
+                        "algorithm": a.value,
+                        "value": "*",
+                        "label": f"any {a.value} of {name}",
+                    }
+                    for a in counts
+                ],
+            )
+            self._audit(
+                conn,
+                GLOBAL_CHAIN,
+                actor,
+                "hashlist.import",
+                name,
+                {
+                    "role": role.value,
+                    "source": source,
+                    "entries": total,
+                    "malformed": malformed,
+                    "replaced": existing is not None,
+                    "format": list_format,
+                    "storage": storage,
+                    "distinct": {a.value: n for a, n in counts.items()},
+                },
+            )
+        return HashList(
+            list_id,
+            name,
+            role,
+            source,
+            imported,
+            total,
+            malformed,
+            0,
+            list_format,
+            CategoryScheme.NONE,
+            storage,
+        )
+
+    def stand_in_entries(self, hash_list: HashList) -> dict[Algorithm, int]:
+        """Entry id standing for 'any hash of this algorithm' in a compact list."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.hash_entries.c.id, t.hash_entries.c.algorithm).where(
+                    and_(t.hash_entries.c.list_id == hash_list.id, t.hash_entries.c.value == "*")
+                )
+            ).all()
+        return {Algorithm(r.algorithm): r.id for r in rows}
+
     def hash_lists(self, names: Sequence[str] | None = None) -> list[HashList]:
         """Lists by name (all when names is None); an unknown name is an error."""
         query = select(t.hash_lists).order_by(t.hash_lists.c.id)
@@ -513,6 +608,7 @@ class CaseStore:
                 r.pdq_threshold,
                 r.format,
                 CategoryScheme(r.category_scheme),
+                r.storage,
             )
             for r in rows
         ]

@@ -111,6 +111,8 @@ hash_lists = Table(
     Column("pdq_threshold", Integer, nullable=False),
     Column("format", String(20), nullable=False, server_default="text"),
     Column("category_scheme", String(20), nullable=False, server_default="none"),
+    # Folder of a compact list's sorted key files (heroes.hashing.exactset); NULL: entries are rows.
+    Column("storage", Text),
 )
 
 hash_entries = Table(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -32,6 +31,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("category_scheme", sa.String(length=20), server_default="none", nullable=False)
         )
+        batch_op.add_column(sa.Column("storage", sa.Text(), nullable=True))
 
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("vpdq", sa.Text(), nullable=True))
@@ -42,6 +42,7 @@ def downgrade() -> None:
         batch_op.drop_column("vpdq")
 
     with op.batch_alter_table("hash_lists", schema=None) as batch_op:
+        batch_op.drop_column("storage")
         batch_op.drop_column("category_scheme")
         batch_op.drop_column("format")
 
