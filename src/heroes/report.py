@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,7 +28,7 @@ from PIL import Image, ImageFilter, ImageOps
 from heroes import __version__
 from heroes.config import Settings
 from heroes.errors import InvalidInput
-from heroes.evidence import Case, Item, ListRole, Match
+from heroes.evidence import Algorithm, Case, CategoryScheme, HashEntry, Item, ListRole, Match
 from heroes.hashing import open_readonly
 from heroes.store import CaseStore
 
@@ -47,6 +48,7 @@ class ReportFormat(StrEnum):
 
     HTML = "html"
     CSV = "csv"
+    VICS = "vics"
 
 
 class Thumbnails(StrEnum):
@@ -69,7 +71,8 @@ class _Row:
 def default_report_path(settings: Settings, case: Case, fmt: ReportFormat) -> Path:
     """Where a report goes when no --output is given: under the data directory, per case."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.name) or "case"
-    return settings.home / "reports" / safe / f"report.{fmt.value}"
+    suffix = "vics.json" if fmt is ReportFormat.VICS else fmt.value
+    return settings.home / "reports" / safe / f"report.{suffix}"
 
 
 def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
@@ -96,6 +99,37 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
+def _write_vics(
+    output: Path, case: Case, bad: list[Match], items: dict[int, Item], schemes: dict[str, CategoryScheme]
+) -> None:
+    """The case's categorised items as one VICS 2.0 #Cases document (Griffeye, Autopsy, Magnet read it)."""
+    from heroes.hashing.vics import write_vics
+
+    best: dict[int, Match] = {}
+    for m in bad:
+        if m.category is not None and (m.item_id not in best or m.distance < best[m.item_id].distance):
+            best[m.item_id] = m
+    used = {schemes.get(m.list_name, CategoryScheme.NONE) for m in best.values()}
+    region = used.pop() if len(used) == 1 else CategoryScheme.CUSTOM if used else CategoryScheme.US
+
+    def entries() -> Iterator[HashEntry]:
+        for item_id, m in sorted(best.items()):
+            item = items[item_id]
+            for algorithm, value in ((Algorithm.MD5, item.md5), (Algorithm.SHA1, item.sha1)):
+                if value:
+                    yield HashEntry(
+                        algorithm, value, m.category, item.path, str(item_id), item.size, m.label or None
+                    )
+
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            write_vics(entries(), handle, kind="Cases", region=region, case={"CaseNumber": case.name})
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_report(
     store: CaseStore,
     settings: Settings,
@@ -120,7 +154,10 @@ def write_report(
     problems = [f for f in store.findings(case, actor) if f.kind in ("error", "skipped")]
     generated = datetime.now(UTC)
 
-    if fmt is ReportFormat.CSV:
+    shown_thumbnails = 0
+    if fmt is ReportFormat.VICS:
+        _write_vics(output, case, bad, items, {h.name: h.category_scheme for h in store.hash_lists()})
+    elif fmt is ReportFormat.CSV:
         with output.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(
@@ -155,7 +192,6 @@ def write_report(
                         item.sha256 or "",
                     ]
                 )
-        shown_thumbnails = 0
     else:
         thumbs = {i: _thumbnail(items[i], thumbnails, settings) for i in items}
         grouped: dict[int, list[Match]] = {}

@@ -28,16 +28,16 @@ def _read(
 def test_csv_with_columns_category_and_label(tmp_path: Path) -> None:
     got = _read(tmp_path, f"MD5,SHA1,category,label\n{MD5.upper()},{SHA1},1,series A\n")
     assert got == [
-        HashEntry(Algorithm.MD5, MD5, "1", "series A"),
-        HashEntry(Algorithm.SHA1, SHA1, "1", "series A"),
+        HashEntry(Algorithm.MD5, MD5, "1", "series A", "line:2"),
+        HashEntry(Algorithm.SHA1, SHA1, "1", "series A", "line:2"),
     ]
 
 
 def test_tsv_and_semicolon(tmp_path: Path) -> None:
     assert _read(tmp_path, f"sha256\tlabel\n{SHA256}\tx\n") == [
-        HashEntry(Algorithm.SHA256, SHA256, None, "x")
+        HashEntry(Algorithm.SHA256, SHA256, None, "x", "line:2")
     ]
-    assert _read(tmp_path, f"md5;category\n{MD5};2\n") == [HashEntry(Algorithm.MD5, MD5, "2", None)]
+    assert _read(tmp_path, f"md5;category\n{MD5};2\n") == [HashEntry(Algorithm.MD5, MD5, "2", None, "line:2")]
 
 
 def test_bad_hex_lines_are_reported_with_line_numbers_and_the_rest_imports(tmp_path: Path) -> None:

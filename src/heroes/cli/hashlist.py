@@ -97,18 +97,22 @@ def export(app: AppContext, name: str, fmt: str, output: Path) -> None:
     if hash_list.storage:
         raise InvalidInput(f"{name} is a compact list ({hash_list.format}); export the original file instead")
     entries = store.list_entries(hash_list, app.actor)
-    with output.open("w", encoding="utf-8", newline="") as handle:
-        if fmt == "csv":
-            skipped = write_csv(entries, handle)
-        else:
-            from heroes.hashing.vics import write_vics
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            if fmt == "csv":
+                skipped = write_csv(entries, handle)
+            else:
+                from heroes.hashing.vics import write_vics
 
-            write_vics(entries, handle, kind="Media", region=hash_list.category_scheme, case=None)
-            skipped = 0
-    out_console().print(
-        f"Wrote {name} to {output}"
-        + (f" ({skipped} vPDQ/PhotoDNA entries have no CSV column)" if skipped else "")
-    )
+                skipped = write_vics(
+                    entries, handle, kind="Media", region=hash_list.category_scheme, case=None
+                )
+        partial.replace(output)  # a failed export never leaves a half-written file under the real name
+    finally:
+        partial.unlink(missing_ok=True)
+    note = f" ({skipped} entries have no field in {fmt} and were left out)" if skipped else ""
+    out_console().print(f"Wrote {name} to {output}{note}")
 
 
 @command.command("list")

@@ -86,7 +86,7 @@ def import_list(
 
         vics = read_vics(path)
         records = vics
-        scheme = vics.metadata.scheme
+        scheme = vics.header.scheme
     elif fmt == "vpdq":
         records = _vpdq_file(path)
     else:

@@ -132,7 +132,7 @@ def _read_table(
             if not cell:
                 continue
             try:
-                good.append(HashEntry(algo, normalise_hash(cell, algo), category, label))
+                good.append(HashEntry(algo, normalise_hash(cell, algo), category, label, f"line:{number}"))
             except ValueError as exc:
                 problems.append(str(exc))
         if problems:
