@@ -12,12 +12,12 @@ from importlib.metadata import entry_points
 from typing import TypeVar
 
 from heroes.errors import ConfigError
-from heroes.hashing import MD5, PDQ, SHA1, SHA256, Hasher
+from heroes.hashing import MD5, PDQ, SHA1, SHA256, VPDQ, Hasher
 
 __all__ = ["BUILTIN_HASHERS", "HASHER_GROUP", "hashers"]
 
 HASHER_GROUP = "heroes.hashers"
-BUILTIN_HASHERS: tuple[Hasher, ...] = (MD5, SHA1, SHA256, PDQ)
+BUILTIN_HASHERS: tuple[Hasher, ...] = (MD5, SHA1, SHA256, PDQ, VPDQ)
 
 _P = TypeVar("_P", bound=Hasher)
 

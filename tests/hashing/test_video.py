@@ -57,7 +57,8 @@ def _frames(seed: int, count: int, size: tuple[int, int]) -> list[np.ndarray]:
     w, h = size
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     waves = [
-        np.sin(x / rng.uniform(4, 12) + rng.uniform(0, 6)) * np.cos(y / rng.uniform(4, 12) + rng.uniform(0, 6))
+        np.sin(x / rng.uniform(8, 25) + rng.uniform(0, 6))
+        * np.cos(y / rng.uniform(8, 25) + rng.uniform(0, 6))
         for _ in range(3)
     ]
     background = (np.stack(waves, axis=2) + 1) * 127
@@ -90,6 +91,7 @@ def _encode(
     buf = io.BytesIO()
     with av.open(str(target) if target else buf, "w", format=fmt, options=options or {}) as out:
         stream = out.add_stream(codec, rate=rate)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = size or (frames[0].shape[1], frames[0].shape[0])
         stream.pix_fmt = "yuv420p"
         if bit_rate:
@@ -107,7 +109,7 @@ def _encode(
 
 @pytest.fixture(scope="module")
 def scene() -> list[np.ndarray]:
-    return _frames(1, 120, (160, 120))  # 4 s at 30 fps
+    return _frames(1, 120, (320, 240))  # 4 s at 30 fps
 
 
 @pytest.fixture(scope="module")
@@ -173,12 +175,12 @@ def test_read_vpdq_file_reads_reference_lines(shared_data: Path) -> None:
 # --- sampling ----------------------------------------------------------------------------------
 
 
-def test_one_hash_per_second_by_frame_count(clip: bytes, settings: Settings) -> None:
+def test_one_hash_per_second_by_frame_count(scene: list[np.ndarray], clip: bytes, settings: Settings) -> None:
     frames = hash_video(clip, settings)
     assert [(f.frame, f.timestamp) for f in frames] == [(0, 0.0), (30, 1.0), (60, 2.0), (90, 3.0)]
     assert all(f.quality >= 80 and len(f.pdq) == 64 for f in frames)
     assert [f.frame for f in hash_video(clip, settings, 0.5)] == list(range(0, 120, 15))
-    assert len(hash_video(clip, settings, 0)) == 120
+    assert [f.frame for f in hash_video(_encode(scene[:12]), settings, 0)] == list(range(12))
 
 
 def test_ntsc_rate_truncates_the_frame_step_like_the_reference(
@@ -208,9 +210,9 @@ def test_matches_itself_and_a_reencoded_resized_copy_but_not_another_video(
 ) -> None:
     original = hash_video(clip, settings, 0.5)
     copy = hash_video(
-        _encode(scene, fmt="avi", codec="mpeg4", size=(112, 84), bit_rate=100_000), settings, 0.5
+        _encode(scene, fmt="avi", codec="mpeg4", size=(200, 150), bit_rate=300_000), settings, 0.5
     )
-    other = hash_video(_encode(_frames(2, 120, (160, 120))), settings, 0.5)
+    other = hash_video(_encode(_frames(2, 120, (320, 240))), settings, 0.5)
     assert vpdq_match(original, original) == (100.0, 100.0)
     assert is_vpdq_match(original, original)
     query, target = vpdq_match(copy, original)
@@ -312,11 +314,11 @@ def test_read_vpdq_file_names_the_bad_line(tmp_path: Path) -> None:
 
 
 def _truncated_at_packet_boundary(scene: list[np.ndarray], tmp_path: Path) -> bytes:
-    """An MP4 with its index first (faststart, which needs a real file to rewrite) cut after 60 packets."""
-    data = _encode(scene, options={"movflags": "+faststart"}, target=tmp_path / "faststart.mp4")
-    with av.open(io.BytesIO(data)) as container:
+    """An MP4 with its index first (faststart, which needs a real file to rewrite) cut after 30 packets."""
+    data = _encode(scene[:60], options={"movflags": "+faststart"}, target=tmp_path / "faststart.mp4")
+    with av.open(io.BytesIO(data), "r") as container:
         positions = [p.pos for p in container.demux(video=0) if p.size and p.pos is not None]
-    return data[: positions[60]]
+    return data[: positions[30]]
 
 
 BAD_INPUTS: dict[str, tuple[Callable[[bytes, list[np.ndarray], Path], bytes], str]] = {
@@ -331,14 +333,20 @@ BAD_INPUTS: dict[str, tuple[Callable[[bytes, list[np.ndarray], Path], bytes], st
     ),
     "mp4 cut before its index": (lambda clip, scene, tmp: clip[: len(clip) // 2], "not a video container"),
     "mp4 cut mid-packet": (
-        lambda clip, scene, tmp: _cut(_encode(scene, options={"movflags": "frag_keyframe+empty_moov"}), 0.6),
+        lambda clip, scene, tmp: _cut(
+            _encode(scene[:60], options={"movflags": "frag_keyframe+empty_moov"}), 0.6
+        ),
         r"could not be decoded at frame \d+, [0-9.]+ s",
     ),
     "mp4 cut at a packet boundary": (
         lambda clip, scene, tmp: _truncated_at_packet_boundary(scene, tmp),
-        "truncated: the header declares 120 frames but the data ends after 60 .at frame 60, 2.000 s",
+        "truncated: the header declares 60 frames but the data ends after 30 .at frame 30, 1.000 s",
     ),
     "a PNG": (lambda clip, scene, tmp: _png(), "not a video container"),
+    "unknown codec": (
+        lambda clip, scene, tmp: _encode(scene[:10], fmt="avi", codec="mpeg4").replace(b"FMP4", b"ZZZZ"),
+        "no decoder for the codec",
+    ),
 }
 
 
@@ -385,8 +393,8 @@ def test_audio_only_file_has_no_video_stream(settings: Settings) -> None:
 
 
 def test_frames_over_the_pixel_budget_are_refused_before_decoding(clip: bytes, settings: Settings) -> None:
-    small = dataclasses.replace(settings, max_image_pixels=160 * 120 - 1)
-    with pytest.raises(ValueError, match=r"160x120 pixels are over the limit .*max_image_pixels"):
+    small = dataclasses.replace(settings, max_image_pixels=320 * 240 - 1)
+    with pytest.raises(ValueError, match=r"320x240 pixels are over the limit .*max_image_pixels"):
         hash_video(clip, small)
 
 
@@ -402,7 +410,7 @@ def test_too_long_videos_are_refused(
     monkeypatch.setattr(video_module, "MAX_VIDEO_FRAMES", 50)
     with pytest.raises(ValueError, match="120 frames by its header, over the limit of 50"):
         hash_video(clip, settings)
-    uncounted = _encode(scene, fmt="matroska")  # Matroska declares no frame count: caught while decoding
+    uncounted = _encode(scene[:60], fmt="matroska")  # Matroska declares no frame count: caught while decoding
     with pytest.raises(ValueError, match=r"runs past the limit of 50 frames .* \(at frame 50, 1.667 s\)"):
         hash_video(uncounted, settings)
     monkeypatch.setattr(video_module, "MAX_VIDEO_SECONDS", 2)
@@ -445,8 +453,8 @@ def test_plugin_identity_and_types() -> None:
     for mime in ("video/mp4", "video/quicktime", "video/x-matroska", "video/webm", "video/x-msvideo",
                  "video/mpeg", "video/x-flv", "video/x-ms-asf", "video/3gpp"):  # fmt: skip
         assert VPDQ.accepts(mime), mime
-    for mime in (None, "image/jpeg", "audio/mpeg", "text/plain", "application/octet-stream"):
-        assert not VPDQ.accepts(mime), mime
+    for other in (None, "image/jpeg", "audio/mpeg", "text/plain", "application/octet-stream"):
+        assert not VPDQ.accepts(other), other
 
 
 def test_reader_hashes_a_video_file_through_the_plugin(

@@ -187,3 +187,33 @@ def test_compact_lists_and_saved_pdq_indexes(
     second = scan(sqlite_store, settings, "case2", device, actor="tester")
     assert saved[0].stat().st_mtime_ns == stamp, "the saved index is reused, not rebuilt"
     assert second.matches == first.matches
+
+
+def test_videos_match_by_vpdq(tmp_path: Path, sqlite_store: CaseStore, settings: Settings) -> None:
+    from heroes.evidence import Algorithm, HashEntry
+    from heroes.hashing import dumps_vpdq, hash_video
+    from tests.hashing.test_video import _encode, _frames
+
+    scene = _frames(5, 90, (160, 120))
+    original = _encode(scene)
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / "copy-small.mkv").write_bytes(_encode(scene, fmt="matroska", size=(128, 96)))
+    (device / "other.mp4").write_bytes(_encode(_frames(6, 90, (160, 120))))
+    (device / "broken.mp4").write_bytes(original[: len(original) // 3])
+    signal = dumps_vpdq(hash_video(original, settings))
+    sqlite_store.import_hash_list(
+        "videos",
+        [HashEntry(Algorithm.VPDQ, signal, "1", "clip-1")],
+        role=ListRole.KNOWN_BAD,
+        source="t",
+        actor="t",
+    )
+    summary = scan(sqlite_store, settings, "v", device, actor="tester")
+    case = sqlite_store.case("v")
+    found = sqlite_store.matches(case, "t")
+    assert [(Path(m.path).name, m.algorithm.value) for m in found] == [("copy-small.mkv", "vpdq")]
+    assert found[0].how.startswith("vpdq (") and found[0].distance <= 20
+    assert summary.errors == 1
+    errors = sqlite_store.findings(case, "t", kind="error")
+    assert errors[0].plugin == "vpdq" and Path(errors[0].path or "").name == "broken.mp4"

@@ -8,6 +8,15 @@ from heroes.hashing.lists import normalise_hash, read_hash_list, write_csv
 from heroes.hashing.matcher import Matcher
 from heroes.hashing.pdq import DIHEDRAL_NAMES, PDQ, PdqHasher, hash_image, hex_from_bits
 from heroes.hashing.reader import detect_mime, hash_file, open_readonly
+from heroes.hashing.video import (
+    VPDQ,
+    VideoFrameHash,
+    VpdqHasher,
+    dumps_vpdq,
+    hash_video,
+    loads_vpdq,
+    vpdq_match,
+)
 
 __all__ = [
     "DIHEDRAL_NAMES",
@@ -15,6 +24,7 @@ __all__ = [
     "PDQ",
     "SHA1",
     "SHA256",
+    "VPDQ",
     "Content",
     "CryptoHasher",
     "FileHashes",
@@ -25,14 +35,20 @@ __all__ = [
     "PdqHasher",
     "PdqHit",
     "PdqIndex",
+    "VideoFrameHash",
+    "VpdqHasher",
     "detect_mime",
+    "dumps_vpdq",
     "hamming",
     "hash_file",
     "hash_image",
+    "hash_video",
     "hex_from_bits",
+    "loads_vpdq",
     "normalise_hash",
     "open_readonly",
     "pack_hex",
     "read_hash_list",
+    "vpdq_match",
     "write_csv",
 ]

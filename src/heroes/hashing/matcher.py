@@ -15,11 +15,13 @@ from heroes.evidence import Algorithm, HashList
 from heroes.hashing.exactset import open_exact_sets
 from heroes.hashing.listindex import ListIndex, open_list_index
 from heroes.hashing.pdq import DIHEDRAL_NAMES
+from heroes.hashing.video import loads_vpdq, vpdq_match
 from heroes.store import CaseStore, MatchableItem, NewMatch
 
 __all__ = ["Matcher"]
 
 _EXACT = (Algorithm.MD5, Algorithm.SHA1, Algorithm.SHA256)
+VPDQ_QUERY_MATCH_PERCENT = 80.0
 
 
 class Matcher:
@@ -86,15 +88,16 @@ class Matcher:
         return found
 
     def _match_videos(self, videos: Sequence[MatchableItem]) -> list[NewMatch]:
-        from heroes.hashing.video import is_vpdq_match, loads_vpdq, vpdq_match
-
+        """Meta's rule: a video matches a listed one when at least 80 % of its (good) frames are
+        within 31 bits of some frame of the listed video. Every pair is compared: fine for the
+        hundreds of videos agency lists hold; a frame index would prefilter at larger scale."""
         found: list[NewMatch] = []
         targets = [(entry_id, list_id, loads_vpdq(value)) for entry_id, list_id, value in self._videos]
         for item in videos:
             query = loads_vpdq(item.vpdq or "")
             for entry_id, list_id, target in targets:
-                query_pct, target_pct = vpdq_match(query, target)
-                if is_vpdq_match(query, target):
+                query_pct, _ = vpdq_match(query, target)
+                if query_pct > 0 and query_pct >= VPDQ_QUERY_MATCH_PERCENT:
                     found.append(
                         NewMatch(
                             item.item_id,
@@ -105,5 +108,4 @@ class Matcher:
                             f"{query_pct:.0f}% of frames",
                         )
                     )
-                    del target_pct
         return found

@@ -15,12 +15,25 @@ agency lists made by that code:
   one, whatever the stream's colour tags say; PyAV would otherwise honour the tags), and then
   hashed by pdqhash, the same C++ PDQ code (RGB to luma, Jarosz filter, DCT).
 
-Tolerance measured against the reference sample hashes (every frame of the 14 videos in
-``tmk/sample-videos``, ``vpdq/sample-hashes``): same frame numbers, timestamps and quality
-within 1. Frames of quality >= 80 are within 6 bits (mean 1.1). Below that, PDQ bits are fragile.
-``doorknob-hd-no-bar`` has a blurred passage where quality drops to 0 and hashes differ by up to
-76 bits, and frames of quality 50-79 differ by up to 22 bits. Those frames are below the
-matching quality floor or still within the match distance of 31.
+Tolerance was measured against the reference sample hashes: every frame of the 14 videos in
+``tmk/sample-videos``, compared with ``vpdq/sample-hashes``. Frame numbers and timestamps are
+identical, and quality is within 1. The 5,778 frames of quality >= 80 are within 6 bits
+(mean 1.07). Lower-quality frames are fragile in PDQ, as in any implementation. On
+``doorknob-hd-no-bar``'s blurred passage, frames of quality 50-79 differ by up to 22 bits (still
+inside the match distance of 31), and frames of quality 0 differ by up to 76 bits (dropped
+before matching anyway).
+
+Matching is Meta's bag-of-frames rule (pytx ``vpdq_brute_matcher``), with timestamps unused:
+
+1. Deduplicate each side's hashes.
+2. Drop frames of quality < 50.
+3. Count the frames on each side that have a frame on the other side within 31 bits (<= as in
+   pytx; the C++ brute matcher uses <).
+4. Report both percentages. pytx calls it a match when 80% of the query is found.
+
+Text form (:func:`dumps_vpdq`) is the reference's own line, ``frame,quality,pdq,timestamp``
+(timestamp with 3 decimals), with records joined by ';'. It fits in one CSV cell or database
+field, and the reference's newline-separated hash files load unchanged.
 
 What is refused, with a ValueError that says why and where (frame number and time):
 
@@ -35,7 +48,12 @@ What is refused, with a ValueError that says why and where (frame number and tim
 * Videos longer than :data:`MAX_VIDEO_SECONDS` or :data:`MAX_VIDEO_FRAMES`.
 * Decoder errors, truncated files and files with no decodable frame. The reference also gives
   up on decoder errors. Hashes of the part before the damage are not returned, because a
-  partial bag would quietly stand in for the whole video.
+  partial bag would quietly stand in for the whole video. Most cuts land inside a packet, and
+  the decoder rejects that packet. A cut exactly at a packet boundary shows as fewer packets
+  than the header's frame count, with the reader at the end of the data. Two limits follow.
+  Formats that declare no frame count (Matroska, MPEG-TS) hash their intact part silently, as
+  the reference does. An MP4 trimmed by an edit list whose cut frames are the last bytes of the
+  file would be refused.
 
 Bytes are decoded from memory (crawled media is never written to disk), and nothing here
 creates temporary files.
@@ -227,7 +245,8 @@ def _check_header(container: InputContainer, stream: VideoStream, settings: Sett
         )
     if stream.frames > MAX_VIDEO_FRAMES:
         raise ValueError(
-            f"video has {stream.frames} frames by its header, over the limit of {MAX_VIDEO_FRAMES}; not decoded"
+            f"video has {stream.frames} frames by its header, over the limit of {MAX_VIDEO_FRAMES}; "
+            "not decoded"
         )
 
 
@@ -266,13 +285,15 @@ def _hash_container(container: InputContainer, settings: Settings, seconds_per_h
     if not container.streams.video:
         raise ValueError("no video stream in the file")
     stream = container.streams.video[0]
+    if getattr(stream, "codec_context", None) is None:
+        raise ValueError("no decoder for the codec of the video stream")
     run = _Run(_frame_rate(stream), stream.frames, [])
     _check_header(container, stream, settings)
     every = max(1, int(seconds_per_hash * run.fps))
     last_corrupt = False
     try:
         for packet in container.demux(stream):
-            if packet.size:
+            if packet.size or packet.dts is not None:  # not the empty packet that flushes the decoder
                 run.packets += 1
                 last_corrupt = packet.is_corrupt
             for frame in packet.decode():
@@ -293,7 +314,7 @@ def _hash_container(container: InputContainer, settings: Settings, seconds_per_h
 
 
 def dumps_vpdq(frames: Sequence[VideoFrameHash]) -> str:
-    """The stored text form: ``frame,quality,pdq,timestamp`` records (the reference's CSV line) joined by ';'."""
+    """The stored text form: the reference's ``frame,quality,pdq,timestamp`` lines joined by ';'."""
     if not frames:
         raise ValueError("a vPDQ signal needs at least one frame")
     return ";".join(f"{f.frame},{f.quality},{f.pdq},{f.timestamp:.3f}" for f in frames)
@@ -339,13 +360,13 @@ def _parse(records: list[tuple[str, str]]) -> list[VideoFrameHash]:
 
 
 def loads_vpdq(text: str) -> list[VideoFrameHash]:
-    """Frames from :func:`dumps_vpdq` text (';' or newline between records); ValueError names the bad record."""
+    """Frames from :func:`dumps_vpdq` text (';' or newlines between records); errors name the record."""
     parts = [part.strip() for part in _SEPARATORS.split(text)]
     return _parse([(f"vPDQ record {n}", part) for n, part in enumerate(parts, 1) if part])
 
 
 def read_vpdq_file(path: str | os.PathLike[str]) -> list[VideoFrameHash]:
-    """Frames from a reference hash file (``vpdq-hash-video`` output: one ``frame,quality,pdq,timestamp`` a line)."""
+    """Frames from a reference hash file (``vpdq-hash-video`` output); errors name the line."""
     name = Path(path)
     try:
         lines = name.read_text(encoding="utf-8").splitlines()
@@ -389,7 +410,7 @@ def _found(needles: np.ndarray, haystack: np.ndarray, distance: int) -> int:
 def vpdq_match(
     query: Sequence[VideoFrameHash], target: Sequence[VideoFrameHash], distance: int = 31, quality: int = 50
 ) -> tuple[float, float]:
-    """(% of query frames with a target frame within ``distance``, % of target frames likewise), per Meta's rule."""
+    """(% of query frames near some target frame, % of target frames near some query frame)."""
     q, t = _bag(query, quality), _bag(target, quality)
     if not len(q) or not len(t):
         return 0.0, 0.0
@@ -405,9 +426,9 @@ def is_vpdq_match(
     distance: int = 31,
     quality: int = 50,
 ) -> bool:
-    """True when both percentages reach their thresholds (pytx defaults: 80% of the query, 0% of the target)."""
+    """True when both percentages reach their thresholds (pytx: 80% of the query, 0% of the target)."""
     q, t = vpdq_match(query, target, distance, quality)
-    return q > 0 and q >= query_pct and t >= target_pct
+    return q > 0 and q >= query_pct and t >= target_pct  # 0% is never a match, whatever the thresholds
 
 
 # --- plugin ------------------------------------------------------------------------------------
