@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/heroes demo --workdir demo-output --photos $(SHARED)/data/photos
+	$(BIN)/heroes demo --workdir demo-output --photos $(SHARED)/data/photos \
+		--videos $(SHARED)/data/threatexchange/tmk/sample-videos
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

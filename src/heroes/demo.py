@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,14 @@ __all__ = ["Planted", "Scenario", "build_scenario"]
 
 _KNOWN = 6
 _UNRELATED = 10
+_VICS_KNOWN = 2
+_LISTED_VIDEO = "chair-orig-22-sd-bar.mp4"
+# (sample video, what it is, expectation): Meta's TMK sample set holds re-edits of one clip.
+_DEVICE_VIDEOS = (
+    ("chair-22-with-small-logo-bar.mp4", "re-edit with a logo overlay", "match"),
+    ("chair-22-sd-sepia-bar.mp4", "re-edit in sepia", "match"),
+    ("pattern-sd-grey-bar.mp4", "unrelated video", "no match"),
+)
 _SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
@@ -46,9 +56,12 @@ class Scenario:
 
     device: Path
     known_bad_list: Path
-    known_good_list: Path
+    vics_list: Path
+    nsrl_database: Path
+    video_list: Path
     planted: list[Planted]
     photo_source: str
+    video_source: str
 
 
 def _photos(source: Path | None) -> list[Path]:
@@ -127,7 +140,124 @@ def _save(img: Image.Image, path: Path, kind: str) -> Path:
     return path
 
 
-def build_scenario(workdir: Path, photos: Path | None, settings: Settings) -> Scenario:
+def _synthetic_video(seed: int, seconds: int = 4, size: tuple[int, int] = (192, 144)) -> bytes:
+    """Moving discs over a textured background, H.264 in MP4, made in memory."""
+    import av
+
+    base = _generated(1, seed)[0].resize(size)
+    rng = np.random.default_rng(seed)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=25)
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        velocity = rng.uniform(-3, 3, size=(5, 2))
+        start = rng.uniform(0, min(size), size=(5, 2))
+        for n in range(seconds * 25):
+            frame = base.copy()
+            draw = ImageDraw.Draw(frame)
+            for (x, y), (vx, vy) in zip(start, velocity, strict=True):
+                cx, cy = (x + vx * n) % size[0], (y + vy * n) % size[1]
+                draw.ellipse((cx - 14, cy - 14, cx + 14, cy + 14), fill=(250, 250, 250))
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.asarray(frame), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def _nsrl_database(path: Path, known_good: list[bytes], seed: int) -> None:
+    """A tiny database shaped like NIST's RDSv3 (METADATA table, DISTINCT_HASH view)."""
+    import sqlite3
+
+    rng = np.random.default_rng(seed)
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE METADATA (sha256 TEXT, sha1 TEXT, md5 TEXT, file_name TEXT, file_size INTEGER)"
+        )
+        rows = [
+            (hashlib.sha256(d).hexdigest().upper(), hashlib.sha1(d).hexdigest().upper(),
+             hashlib.md5(d).hexdigest().upper(), "license.rtf", len(d))
+            for d in known_good
+        ]  # fmt: skip
+        for _ in range(5000):  # filler standing in for published software
+            d = rng.bytes(32)
+            rows.append(
+                (
+                    hashlib.sha256(d).hexdigest(),
+                    hashlib.sha1(d).hexdigest(),
+                    hashlib.md5(d).hexdigest(),
+                    "x.dll",
+                    32,
+                )
+            )
+        conn.executemany("INSERT INTO METADATA VALUES (?, ?, ?, ?, ?)", rows)
+        conn.execute("CREATE VIEW DISTINCT_HASH AS SELECT DISTINCT sha256, sha1, md5 FROM METADATA")
+    conn.close()
+
+
+def _videos(
+    workdir: Path, device: Path, videos: Path | None, settings: Settings
+) -> tuple[Path, list[Planted], str]:
+    from heroes.hashing.video import dumps_vpdq, hash_video
+
+    folder = device / "Movies"
+    folder.mkdir(parents=True, exist_ok=True)
+    planted: list[Planted] = []
+    if videos is not None and (videos / _LISTED_VIDEO).is_file():
+        listed = (videos / _LISTED_VIDEO).read_bytes()
+        for number, (name, what, expect) in enumerate(_DEVICE_VIDEOS, start=1):
+            target = folder / f"VID_{number:04d}.mp4"
+            shutil.copyfile(videos / name, target)
+            planted.append(Planted(target, what, name, expect))
+        source = str(videos)
+    else:
+        listed = _synthetic_video(11)
+        copy = folder / "VID_0001.mp4"
+        copy.write_bytes(listed)  # the same clip under another name
+        planted.append(Planted(copy, "copy of the listed clip", "generated", "match"))
+        other = folder / "VID_0002.mp4"
+        other.write_bytes(_synthetic_video(12))
+        planted.append(Planted(other, "unrelated video", "generated", "no match"))
+        source = "generated videos (sample videos not found)"
+    broken = folder / "VID_9999.mp4"
+    broken.write_bytes(listed[: len(listed) // 4])
+    planted.append(Planted(broken, "truncated video", "-", "error"))
+    video_list = workdir / "demo-known-video.vpdq.txt"
+    video_list.write_text(
+        dumps_vpdq(hash_video(listed, settings)).replace(";", "\n") + "\n", encoding="utf-8"
+    )
+    return video_list, planted, source
+
+
+def _vics_list(path: Path, photos: list[Path], region: str = "US") -> None:
+    """A Project VIC 2.0 #Media file as agencies exchange them, warts included."""
+    context = f"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{region}/$metadata#Media"
+    media: list[dict[str, object]] = []
+    for number, photo in enumerate(photos, start=1):
+        data = photo.read_bytes()
+        media.append(
+            {
+                "MediaID": 100 + number,
+                "Category": 1,
+                "MD5": hashlib.md5(data).hexdigest().upper(),
+                "SHA1": hashlib.sha1(data).hexdigest().upper(),
+                "MediaSize": len(data),
+                "Series": "demo-vics-series",
+                "IsPrecategorized": False,
+                "VictimIdentified": False,
+                "MediaFiles": [{"FileName": f"vics-{number}.png", "Created": "/Date(1700000000000)/"}],
+            }
+        )
+    media.append({"MediaID": 999, "Category": "not a number", "MD5": "ZZZ"})  # reported, skipped
+    document = {"@odata.context": context, "value": media}
+    path.write_text("\ufeff" + json.dumps(document, indent=1), encoding="utf-8")
+
+
+def build_scenario(
+    workdir: Path, photos: Path | None, settings: Settings, videos: Path | None = None
+) -> Scenario:
     """Create the device folder and the hash lists under workdir (replacing an earlier run)."""
     device = workdir / "device"
     if device.exists():
@@ -138,15 +268,17 @@ def build_scenario(workdir: Path, photos: Path | None, settings: Settings) -> Sc
     (device / "Windows" / "System32").mkdir(parents=True)
 
     found = _photos(photos)
-    if len(found) >= _KNOWN + _UNRELATED:
-        step = max(1, len(found) // (_KNOWN + _UNRELATED))
-        chosen = found[::step][: _KNOWN + _UNRELATED]
+    wanted = _KNOWN + _UNRELATED + _VICS_KNOWN
+    if len(found) >= wanted:
+        step = max(1, len(found) // wanted)
+        chosen = found[::step][:wanted]
         images = [(p.name, Image.open(p).convert("RGB")) for p in chosen]
         source = str(photos)
     else:
-        images = [(f"generated-{i:02d}", im) for i, im in enumerate(_generated(_KNOWN + _UNRELATED, seed=7))]
+        images = [(f"generated-{i:02d}", im) for i, im in enumerate(_generated(wanted, seed=7))]
         source = "generated images (shared photo folder not found)"
-    known, unrelated = images[:_KNOWN], images[_KNOWN:]
+    known, unrelated = images[:_KNOWN], images[_KNOWN : _KNOWN + _UNRELATED]
+    vics_known = images[_KNOWN + _UNRELATED :]
 
     planted: list[Planted] = []
     rows: list[dict[str, str]] = []
@@ -198,11 +330,16 @@ def build_scenario(workdir: Path, photos: Path | None, settings: Settings) -> Sc
         writer.writeheader()
         writer.writerows(rows)
         handle.write("not-a-hash,zz,also-bad,1,a malformed line the importer must report\n")
-    known_good = workdir / "demo-known-good.txt"
-    known_good.write_text(
-        "# known-good operating-system files (NSRL-style)\n"
-        f"{hashlib.sha1(system_file.read_bytes()).hexdigest()}  "
-        "Windows/System32/license.rtf\n",
-        encoding="utf-8",
-    )
-    return Scenario(device, known_bad, known_good, planted, source)
+    vics_files = []
+    for number, (name, img) in enumerate(vics_known, start=1):
+        target = device / "Downloads" / f"forwarded_{number}.png"
+        img.save(target, "PNG")
+        vics_files.append(target)
+        planted.append(Planted(target, "exact copy of a VICS-listed file", name, "match"))
+    vics = workdir / "demo-projectvic.json"
+    _vics_list(vics, vics_files)
+    nsrl = workdir / "demo-nsrl-rds.db"
+    _nsrl_database(nsrl, [system_file.read_bytes()], seed=3)
+    video_list, video_planted, video_source = _videos(workdir, device, videos, settings)
+    planted += video_planted
+    return Scenario(device, known_bad, vics, nsrl, video_list, planted, source, video_source)

@@ -14,7 +14,7 @@ from heroes.cli.scan import _ProgressObserver, print_matches
 from heroes.config import load_settings
 from heroes.demo import build_scenario
 from heroes.evidence import ListRole, Match
-from heroes.hashing import read_hash_list
+from heroes.hashing.importer import import_list
 from heroes.report import ReportFormat, write_report
 from heroes.store import CaseStore, case_chain
 from heroes.triage import scan
@@ -54,8 +54,13 @@ def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tupl
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder of benign photos (e.g. ../shared/data/photos); generated images are used when absent.",
 )
+@click.option(
+    "--videos",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of Meta's benign sample videos (threatexchange/tmk/sample-videos); generated when absent.",
+)
 @click.pass_obj
-def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
+def command(app: AppContext, workdir: Path, photos: Path | None, videos: Path | None) -> None:
     """Build a demo device and hash list, scan, report and verify: the whole job, end to end."""
     out = out_console()
     workdir = workdir.resolve()
@@ -64,33 +69,28 @@ def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
         shutil.rmtree(home)
     settings = load_settings({**app.settings_env, "HEROES_HOME": str(home)}, None, {"database_url": ""})
     actor = app.actor
-    scenario = build_scenario(workdir, photos, settings)
+    scenario = build_scenario(workdir, photos, settings, videos)
     out.rule("[bold]HEROES demo: known-media identification on a seized folder")
-    out.print(f"Photos: {scenario.photo_source}")
+    out.print(f"Photos: {scenario.photo_source}; videos: {scenario.video_source}")
     out.print(f"Demo device: {scenario.device} ({len(scenario.planted)} files planted)")
 
     store = CaseStore.open(settings)
     try:
-        bad = store.import_hash_list(
-            "demo-known-media",
-            read_hash_list(scenario.known_bad_list),
-            role=ListRole.KNOWN_BAD,
-            source=str(scenario.known_bad_list),
-            actor=actor,
+        lists = (
+            ("demo-known-media", scenario.known_bad_list, "auto", "CSV of MD5/SHA-256/PDQ"),
+            ("demo-projectvic", scenario.vics_list, "auto", "Project VIC VICS 2.0 JSON"),
+            ("demo-nsrl", scenario.nsrl_database, "auto", "NSRL RDSv3 SQLite, known-good"),
+            ("demo-known-video", scenario.video_list, "vpdq", "vPDQ signal of a video"),
         )
-        out.print(
-            f"Imported hash list demo-known-media: {bad.hash_list.entry_count} hashes, "
-            f"{len(bad.malformed)} malformed line(s) reported: "
-            + "; ".join(f"line {m.line}: {m.reason}" for m in bad.malformed)
-        )
-        good = store.import_hash_list(
-            "demo-known-good",
-            read_hash_list(scenario.known_good_list),
-            role=ListRole.KNOWN_GOOD,
-            source=str(scenario.known_good_list),
-            actor=actor,
-        )
-        out.print(f"Imported hash list demo-known-good: {good.hash_list.entry_count} hash(es) (known-good)")
+        for name, list_path, fmt, what in lists:
+            result = import_list(store, settings, list_path, name, actor=actor, fmt=fmt)
+            imported = result.hash_list
+            problems = "; ".join(f"#{m.line}: {m.reason}" for m in result.malformed[:3])
+            out.print(
+                f"Imported {name} ({what}): {imported.entry_count} hash(es), {imported.role.value}, "
+                f"format {imported.format}{' (compact)' if imported.storage else ''}"
+                + (f"; {len(result.malformed)} malformed record(s) reported: {problems}" if problems else "")
+            )
 
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
         with Progress(*columns, console=out, disable=not out.is_terminal) as progress:
@@ -127,11 +127,13 @@ def command(app: AppContext, workdir: Path, photos: Path | None) -> None:
 
         html = write_report(store, settings, case, actor=actor, fmt=ReportFormat.HTML)
         csv_path = write_report(store, settings, case, actor=actor, fmt=ReportFormat.CSV)
+        vics_path = write_report(store, settings, case, actor=actor, fmt=ReportFormat.VICS)
         audit = store.verify_audit(case_chain(case.name))
         out.rule("[bold]Where to look")
         out.print(f"Case store (SQLite):  {settings.effective_database_url.removeprefix('sqlite:///')}")
         out.print(f"HTML report:          {html}")
         out.print(f"CSV report:           {csv_path}")
+        out.print(f"VICS 2.0 case export: {vics_path}")
         out.print(f"Audit trail:          {audit.events} events verified, head {audit.head[:16]}…")
         out.print(
             f"Try: .venv/bin/heroes --home {home} audit show demo-case   |   "
