@@ -181,7 +181,7 @@ def test_compact_lists_and_saved_pdq_indexes(
     case = sqlite_store.case("case")
     hidden = [m for m in sqlite_store.matches(case, "t", include_known_good=True) if m.list_name == "nsrl"]
     assert [(Path(m.path).name, m.algorithm.value) for m in hidden] == [("system.dll", "sha1")]
-    saved = list((settings.home / "indexes").glob("list-*/hashes.npy"))
+    saved = list((settings.home / "indexes").glob("list-*/entry_ids.npy"))
     assert len(saved) == 1
     stamp = saved[0].stat().st_mtime_ns
     second = scan(sqlite_store, settings, "case2", device, actor="tester")

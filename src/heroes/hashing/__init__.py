@@ -3,9 +3,10 @@
 from heroes.evidence import FileHashes, Malformed
 from heroes.hashing.base import Content, Hasher, HashSession
 from heroes.hashing.crypto import MD5, SHA1, SHA256, CryptoHasher
-from heroes.hashing.index import PdqHit, PdqIndex, hamming, pack_hex
+from heroes.hashing.index import hamming, pack_hex
 from heroes.hashing.lists import normalise_hash, read_hash_list, write_csv
 from heroes.hashing.matcher import Matcher
+from heroes.hashing.mih import PdqMultiIndex
 from heroes.hashing.pdq import DIHEDRAL_NAMES, PDQ, PdqHasher, hash_image, hex_from_bits
 from heroes.hashing.reader import detect_mime, hash_file, open_readonly
 from heroes.hashing.video import (
@@ -33,8 +34,7 @@ __all__ = [
     "Malformed",
     "Matcher",
     "PdqHasher",
-    "PdqHit",
-    "PdqIndex",
+    "PdqMultiIndex",
     "VideoFrameHash",
     "VpdqHasher",
     "detect_mime",

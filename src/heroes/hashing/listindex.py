@@ -1,10 +1,10 @@
 """Per-list PDQ indexes, built once from the store and kept on disk beside it.
 
-Why on disk: a list of ten million PDQ hashes takes minutes to read out of a database, but
-a saved index memory-maps in milliseconds, so a scan against it costs little more than
-hashing the folder. An index file is named after the list's id, import time and size, so a
-re-imported list never meets a stale index. Small lists are searched by a linear scan
-(:class:`PdqIndex`); lists of at least ``MULTI_INDEX_MIN`` hashes use the multi-index.
+Why on disk: a list of ten million PDQ hashes takes minutes to read out of a database, but a
+saved :class:`PdqMultiIndex` memory-maps in milliseconds, so a scan against it costs little
+more than hashing the folder. An index folder is named after the list's id, import time and
+size, so a re-imported list never meets a stale index. The multi-index picks its own layout
+from the list size (a compiled linear scan for small lists), so every list uses it.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from heroes.evidence import Algorithm, HashList
-from heroes.hashing.index import PdqIndex, pack_hex
+from heroes.hashing.index import pack_hex
+from heroes.hashing.mih import PdqMultiIndex
 from heroes.store import CaseStore
 
-__all__ = ["MULTI_INDEX_MIN", "ListHit", "ListIndex", "open_list_index"]
-
-MULTI_INDEX_MIN = 50_000
+__all__ = ["ListHit", "ListIndex", "open_list_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,40 +36,24 @@ class ListHit:
 
 
 class ListIndex:
-    """The PDQ hashes of one list and the entry ids they belong to."""
+    """The PDQ hashes of one list and the store entry ids they belong to."""
 
-    def __init__(
-        self, hash_list: HashList, entry_ids: np.ndarray, hashes: np.ndarray, engine: object
-    ) -> None:
+    def __init__(self, hash_list: HashList, entry_ids: np.ndarray, index: PdqMultiIndex) -> None:
         self.hash_list = hash_list
         self.entry_ids = entry_ids
-        self._hashes = hashes
-        self._engine = engine
+        self.index = index
 
     def __len__(self) -> int:
-        return int(self.entry_ids.shape[0])
+        return len(self.index)
 
     def search(self, queries: Sequence[Sequence[str]]) -> list[ListHit]:
         """Per query (an image's 8 dihedral variants): entries within threshold, with the best variant."""
-        hits: list[ListHit] = []
-        if not len(self):
-            return hits
-        radius = self.hash_list.pdq_threshold
-        engine = self._engine
-        if isinstance(engine, PdqIndex):
-            for number, variants in enumerate(queries):
-                hits += [
-                    ListHit(number, int(self.entry_ids[h.position]), h.distance, h.variant)
-                    for h in engine.query(variants)
-                ]
-            return hits
-        from heroes.hashing.mih import PdqMultiIndex
-
-        assert isinstance(engine, PdqMultiIndex)
+        if not len(self) or not queries:
+            return []
         flat = [v for variants in queries for v in variants]
         owner = np.asarray([n for n, variants in enumerate(queries) for _ in variants], dtype=np.int64)
         position = np.asarray([i for variants in queries for i in range(len(variants))], dtype=np.int64)
-        q_idx, e_idx, dist = engine.search(pack_hex(flat), radius)
+        q_idx, e_idx, dist = self.index.search(pack_hex(flat), self.hash_list.pdq_threshold)
         best: dict[tuple[int, int], tuple[int, int]] = {}
         for q, e, d in zip(q_idx.tolist(), e_idx.tolist(), dist.tolist(), strict=True):
             key = (int(owner[q]), int(e))
@@ -92,37 +75,28 @@ def _folder(home: Path, hash_list: HashList) -> Path:
 def open_list_index(store: CaseStore, hash_list: HashList, home: Path) -> ListIndex:
     """The list's PDQ index: memory-mapped when saved earlier, else built from the store and saved."""
     folder = _folder(home, hash_list)
-    ids_file, hashes_file = folder / "entry_ids.npy", folder / "hashes.npy"
-    if ids_file.is_file() and hashes_file.is_file():
-        entry_ids = np.load(ids_file, mmap_mode="r")
-        hashes = np.load(hashes_file, mmap_mode="r")
-    else:
-        id_parts: list[np.ndarray] = []
-        hash_parts: list[np.ndarray] = []
-        for chunk in store.signals(hash_list, Algorithm.PDQ):
-            id_parts.append(np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk)))
-            hash_parts.append(pack_hex([v for _, v in chunk]))
-        entry_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
-        hashes = np.concatenate(hash_parts) if hash_parts else np.zeros((0, 4), dtype=np.uint64)
-        if folder.parent.is_dir():
-            for stale in folder.parent.glob(f"list-{hash_list.id}-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "entry_ids.tmp.npy", entry_ids)
-        np.save(folder / "hashes.tmp.npy", hashes)
-        (folder / "entry_ids.tmp.npy").replace(ids_file)
-        (folder / "hashes.tmp.npy").replace(hashes_file)
-    engine: object
-    if len(entry_ids) >= MULTI_INDEX_MIN:
-        from heroes.hashing.mih import PdqMultiIndex
-
-        mih_dir = folder / "mih"
-        if mih_dir.exists():
-            engine = PdqMultiIndex.load(mih_dir, mmap=True)
-        else:
-            built = PdqMultiIndex.build(np.ascontiguousarray(hashes))
-            built.save(mih_dir)
-            engine = built
-    else:
-        engine = PdqIndex.from_words(np.asarray(hashes), [hash_list.pdq_threshold] * len(entry_ids))
-    return ListIndex(hash_list, entry_ids, hashes, engine)
+    ids_file, index_dir = folder / "entry_ids.npy", folder / "pdq-index"
+    if ids_file.is_file() and index_dir.is_dir():
+        try:
+            return ListIndex(
+                hash_list, np.load(ids_file, mmap_mode="r"), PdqMultiIndex.load(index_dir, mmap=True)
+            )
+        except ValueError:
+            pass  # damaged or from an older version: rebuild it from the store below
+    id_parts: list[np.ndarray] = []
+    hash_parts: list[np.ndarray] = []
+    for chunk in store.signals(hash_list, Algorithm.PDQ):
+        id_parts.append(np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk)))
+        hash_parts.append(pack_hex([v for _, v in chunk]))
+    entry_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+    hashes = np.concatenate(hash_parts) if hash_parts else np.zeros((0, 4), dtype=np.uint64)
+    index = PdqMultiIndex.build(hashes)
+    if folder.parent.is_dir():
+        for stale in folder.parent.glob(f"list-{hash_list.id}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    index.save(index_dir)
+    temporary = folder / "entry_ids.tmp.npy"
+    np.save(temporary, entry_ids)
+    temporary.replace(ids_file)
+    return ListIndex(hash_list, entry_ids, index)
