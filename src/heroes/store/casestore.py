@@ -669,18 +669,20 @@ class CaseStore:
         if not wanted or not lists:
             return []
         found: list[tuple[int, int, str]] = []
+        list_ids = {h.id for h in lists}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
+                # Filter lists here, not in SQL: given "list_id IN (...)", SQLite's planner may walk a
+                # whole list through the list_id index instead of probing the (algorithm, value) one.
                 rows = conn.execute(
                     select(t.hash_entries.c.id, t.hash_entries.c.list_id, t.hash_entries.c.value).where(
                         and_(
                             t.hash_entries.c.algorithm == algorithm.value,
                             t.hash_entries.c.value.in_(wanted[start : start + 500]),
-                            t.hash_entries.c.list_id.in_([h.id for h in lists]),
                         )
                     )
                 ).all()
-                found += [(r.id, r.list_id, r.value) for r in rows]
+                found += [(r.id, r.list_id, r.value) for r in rows if r.list_id in list_ids]
         return found
 
     # -- scans -----------------------------------------------------------------------------
