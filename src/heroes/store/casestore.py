@@ -393,6 +393,18 @@ class CaseStore:
 
     # -- hash lists ------------------------------------------------------------------------
 
+    def _drop_list(self, conn: Connection, name: str, replace: bool) -> bool:
+        """Remove an existing list of that name (its entries and matches) when replacing; True if one was."""
+        existing = conn.execute(select(t.hash_lists.c.id).where(t.hash_lists.c.name == name)).first()
+        if existing is None:
+            return False
+        if not replace:
+            raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
+        conn.execute(t.matches.delete().where(t.matches.c.list_id == existing.id))
+        conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
+        conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
+        return True
+
     def import_hash_list(
         self,
         name: str,
@@ -410,13 +422,7 @@ class CaseStore:
         malformed: list[Malformed] = []
         count = 0
         with self._tx() as conn:
-            existing = conn.execute(select(t.hash_lists.c.id).where(t.hash_lists.c.name == name)).first()
-            if existing is not None:
-                if not replace:
-                    raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
-                conn.execute(t.matches.delete().where(t.matches.c.list_id == existing.id))
-                conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
-                conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
+            replaced = self._drop_list(conn, name, replace)
             imported = _now()
             list_id = _new_id(
                 conn.execute(
@@ -474,7 +480,7 @@ class CaseStore:
                     "source": source,
                     "entries": count,
                     "malformed": len(malformed),
-                    "replaced": existing is not None,
+                    "replaced": replaced,
                     "pdq_threshold": pdq_threshold,
                     "format": list_format,
                     "category_scheme": scheme.value,
@@ -511,13 +517,7 @@ class CaseStore:
         gives its matches something to point at."""
         total = sum(counts.values())
         with self._tx() as conn:
-            existing = conn.execute(select(t.hash_lists.c.id).where(t.hash_lists.c.name == name)).first()
-            if existing is not None:
-                if not replace:
-                    raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
-                conn.execute(t.matches.delete().where(t.matches.c.list_id == existing.id))
-                conn.execute(t.hash_entries.delete().where(t.hash_entries.c.list_id == existing.id))
-                conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
+            replaced = self._drop_list(conn, name, replace)
             imported = _now()
             list_id = _new_id(
                 conn.execute(
@@ -559,7 +559,7 @@ class CaseStore:
                     "source": source,
                     "entries": total,
                     "malformed": malformed,
-                    "replaced": existing is not None,
+                    "replaced": replaced,
                     "format": list_format,
                     "storage": storage,
                     "distinct": {a.value: n for a, n in counts.items()},

@@ -119,7 +119,7 @@ hash_entries = Table(
     "hash_entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("list_id", Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("list_id", Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False),
     Column("algorithm", String(16), nullable=False),
     # 64 hex digits for hashes, longer for structured/opaque signals (vPDQ frame lists, PhotoDNA).
     Column("value", Text, nullable=False),
@@ -131,6 +131,8 @@ hash_entries = Table(
     Column("tags", Text),
     Column("victim_identified", Boolean),
     Index(None, "algorithm", "value"),
+    # Reading one algorithm of one list (index builds, vPDQ signals) must not walk the whole list.
+    Index(None, "list_id", "algorithm"),
 )
 
 matches = Table(

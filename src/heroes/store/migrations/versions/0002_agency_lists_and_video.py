@@ -17,6 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("hash_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_hash_entries_list_id"))
+        batch_op.create_index(
+            batch_op.f("ix_hash_entries_list_id_algorithm"), ["list_id", "algorithm"], unique=False
+        )
         batch_op.add_column(sa.Column("record", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("media_size", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("series", sa.Text(), nullable=True))
@@ -50,6 +54,8 @@ def downgrade() -> None:
         batch_op.alter_column(
             "value", existing_type=sa.Text(), type_=sa.VARCHAR(length=64), existing_nullable=False
         )
+        batch_op.drop_index(batch_op.f("ix_hash_entries_list_id_algorithm"))
+        batch_op.create_index(batch_op.f("ix_hash_entries_list_id"), ["list_id"], unique=False)
         batch_op.drop_column("victim_identified")
         batch_op.drop_column("tags")
         batch_op.drop_column("series")
