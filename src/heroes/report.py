@@ -23,13 +23,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from PIL import Image, ImageFilter, ImageOps
+from PIL import ImageFilter, ImageOps
 
 from heroes import __version__
 from heroes.config import Settings
 from heroes.errors import InvalidInput
 from heroes.evidence import Algorithm, Case, CategoryScheme, HashEntry, Item, ListRole, Match
 from heroes.hashing import open_readonly
+from heroes.hashing.pdq import open_image
 from heroes.store import CaseStore
 
 __all__ = ["DISCLAIMER", "ReportFormat", "Thumbnails", "default_report_path", "write_report"]
@@ -82,7 +83,7 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
         return None
     try:
         fd = open_readonly(item.raw_path)
-        with os.fdopen(fd, "rb") as handle, Image.open(handle) as im:
+        with os.fdopen(fd, "rb") as handle, open_image(handle) as im:
             if im.size[0] * im.size[1] > settings.max_image_pixels:
                 return None
             im.draft("L", (_THUMB_SIZE * 2, _THUMB_SIZE * 2))
@@ -94,7 +95,7 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
                 small = small.filter(ImageFilter.GaussianBlur(_BLUR_RADIUS))
             out = io.BytesIO()
             small.save(out, "JPEG", quality=70)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Exception:  # a thumbnail that cannot be made must never stop the report
         return None
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 

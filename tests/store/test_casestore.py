@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from heroes.errors import AlreadyExists, AuditChainBroken, NotFound
-from heroes.evidence import Algorithm, FileHashes, Finding, HashEntry, ListRole, Malformed
+from heroes.evidence import Algorithm, FileHashes, Finding, HashEntry, HashList, ListRole, Malformed
 from heroes.store import GLOBAL_CHAIN, CaseStore, NewMatch, case_chain
 from heroes.store.schema import metadata
 
@@ -102,22 +102,47 @@ def test_recording_files_is_idempotent_and_exact_lookup_uses_the_index(store: Ca
     assert len(matches) == 3 and {m.label for m in matches} == {"lab"}
 
 
-def test_known_good_matches_hide_items(store: CaseStore) -> None:
+def test_known_good_hides_only_exact_matches_without_a_known_bad_one(store: CaseStore) -> None:
     case = store.create_case("c", "alice")
+    other = "1" * 32
+    pdq = "f" * 64
     bad = store.import_hash_list(
         "bad", [HashEntry(Algorithm.MD5, MD5)], role=ListRole.KNOWN_BAD, source="t", actor="a"
-    )
+    ).hash_list
     good = store.import_hash_list(
-        "good", [HashEntry(Algorithm.MD5, MD5)], role=ListRole.KNOWN_GOOD, source="t", actor="a"
-    )
+        "good",
+        [HashEntry(Algorithm.MD5, MD5), HashEntry(Algorithm.MD5, other), HashEntry(Algorithm.PDQ, pdq)],
+        role=ListRole.KNOWN_GOOD,
+        source="t",
+        actor="a",
+    ).hash_list
     scan_id = store.start_scan(case, "/e", "alice")
-    ids = store.record_files(case, scan_id, "/e", [_file(b"/e/a"), _file(b"/e/b", md5="1" * 32)], {}, "alice")
-    for hl in (bad.hash_list, good.hash_list):
-        entry = store.exact_entries([hl], Algorithm.MD5, [MD5])[0][0]
-        store.record_matches(case, [NewMatch(ids[b"/e/a"], entry, hl.id, Algorithm.MD5, 0)], "alice")
-    assert store.matches(case, "alice") == []
+    files = [_file(b"/e/hit"), _file(b"/e/os-file", md5=other), _file(b"/e/near", md5="2" * 32)]
+    ids = store.record_files(case, scan_id, "/e", files, {}, "alice")
+
+    def entry(hash_list: HashList, algorithm: Algorithm, value: str) -> int:
+        return next(e for e, _, v in store.exact_entries([hash_list], algorithm, [value]) if v == value)
+
+    bad_md5, good_md5, good_other = (
+        entry(bad, Algorithm.MD5, MD5),
+        entry(good, Algorithm.MD5, MD5),
+        entry(good, Algorithm.MD5, other),
+    )
+    good_pdq = entry(good, Algorithm.PDQ, pdq)
+    store.record_matches(
+        case,
+        [
+            NewMatch(ids[b"/e/hit"], bad_md5, bad.id, Algorithm.MD5, 0),
+            NewMatch(ids[b"/e/hit"], good_md5, good.id, Algorithm.MD5, 0),  # also on a known-good list
+            NewMatch(ids[b"/e/os-file"], good_other, good.id, Algorithm.MD5, 0),
+            NewMatch(ids[b"/e/near"], good_pdq, good.id, Algorithm.PDQ, 12),  # perceptual only
+        ],
+        "alice",
+    )
+    visible = {m.path for m in store.matches(case, "alice")}
+    assert visible == {"/e/hit", "/e/near"}, "a known-bad hit and a mere near-match must stay in review"
+    assert store.case_counts(case) == {"items": 3, "errors": 0, "matched_items": 1, "known_good_items": 1}
     assert {m.list_role for m in store.matches(case, "alice", include_known_good=True)} == set(ListRole)
-    assert store.case_counts(case)["known_good_items"] == 1
 
 
 def test_error_findings_are_recorded_once(store: CaseStore) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from heroes.evidence import Algorithm, HashList
 from heroes.hashing.exactset import open_exact_sets
 from heroes.hashing.listindex import ListIndex, open_list_index
-from heroes.hashing.pdq import DIHEDRAL_NAMES
+from heroes.hashing.pdq import transform_of
 from heroes.hashing.video import loads_vpdq, vpdq_match
 from heroes.store import CaseStore, MatchableItem, NewMatch
 
@@ -79,7 +79,7 @@ class Matcher:
                         index.hash_list.id,
                         Algorithm.PDQ,
                         hit.distance,
-                        DIHEDRAL_NAMES[hit.variant],
+                        transform_of(hit.variant),
                     )
                 )
         videos = [i for i in items if i.vpdq]

@@ -27,10 +27,19 @@ from heroes.config import Settings
 from heroes.hashing.base import Content
 from heroes.hashing.reader import open_readonly
 
-__all__ = ["DIHEDRAL_NAMES", "PDQ", "PdqHasher", "hash_image", "hex_from_bits"]
+__all__ = [
+    "DIHEDRAL_NAMES",
+    "EVIDENCE_IMAGE_FORMATS",
+    "PDQ",
+    "PdqHasher",
+    "hash_image",
+    "hex_from_bits",
+    "open_image",
+    "transform_of",
+]
 
-# What was done to the listed image to give the copy, in pdqhash's variant order
-# (checked against Pillow's transposes in tests/hashing/test_pdq.py).
+# The 8 dihedral transforms in pdqhash's variant order (checked against Pillow's transposes in
+# tests/hashing/test_pdq.py).
 DIHEDRAL_NAMES = (
     "original",
     "rotate-90-ccw",
@@ -42,7 +51,42 @@ DIHEDRAL_NAMES = (
     "transverse",
 )
 
-_UNDECODABLE = ("image/svg", "image/x-xcf", "image/vnd.djvu")
+# pdqhash's variant k of an image is that image transformed by DIHEDRAL_NAMES[k]. When variant k
+# of a *scanned* copy meets the listed hash, the copy is the listed image transformed by the
+# inverse of k: the two rotations by 90 degrees swap, every other transform is its own inverse.
+_INVERSE = (0, 3, 2, 1, 4, 5, 6, 7)
+
+
+def transform_of(variant: int) -> str:
+    """What was done to the listed image to give the copy whose dihedral variant ``variant`` matched."""
+    return DIHEDRAL_NAMES[_INVERSE[variant]]
+
+
+_UNDECODABLE = ("image/svg", "image/x-xcf", "image/vnd.djvu", "image/x-eps", "image/eps")
+
+
+# Raster formats decoded from evidence. Pillow can also open EPS (which runs Ghostscript on
+# attacker-controlled PostScript), WMF, FITS, PSD and more; none of those is decoded here.
+EVIDENCE_IMAGE_FORMATS = (
+    "JPEG",
+    "PNG",
+    "GIF",
+    "WEBP",
+    "TIFF",
+    "BMP",
+    "ICO",
+    "AVIF",
+    "PPM",
+    "TGA",
+    "JPEG2000",
+)
+
+
+def open_image(source: bytes | BinaryIO) -> Image.Image:
+    """Open an image from evidence, allowing only plain raster decoders (never Ghostscript)."""
+    return Image.open(
+        io.BytesIO(source) if isinstance(source, bytes) else source, formats=EVIDENCE_IMAGE_FORMATS
+    )
 
 
 def hex_from_bits(bits: np.ndarray) -> str:
@@ -51,7 +95,7 @@ def hex_from_bits(bits: np.ndarray) -> str:
 
 
 def _decode(source: bytes | BinaryIO, settings: Settings) -> np.ndarray:
-    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+    with open_image(source) as im:
         width, height = im.size
         if width * height > settings.max_image_pixels:
             raise ValueError(

@@ -92,7 +92,7 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
     for hasher, session in sessions:
         try:
             values.update(session.finish(content, settings))
-        except (ValueError, OSError, MemoryError) as exc:
+        except Exception as exc:  # one hostile file or plug-in bug must not stop a scan
             errors.append((hasher.name, f"{hasher.name}: {exc}"))
     warnings = ("zero-byte file: exact hashes are those of empty content",) if total == 0 else ()
     return FileHashes(

@@ -158,7 +158,10 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers queue on the write lock up front (no deadlock-prone lock upgrades); readers take a
+            # plain deferred transaction, so under WAL a long read never blocks a writer.
+            writing = connection.get_execution_options().get("heroes_write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg2", "postgresql"):
@@ -196,7 +199,7 @@ class CaseStore:
         """Apply every pending Alembic migration."""
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
+        with self._tx() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -211,7 +214,7 @@ class CaseStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        with self.engine.connect().execution_options(heroes_write=True) as connection, connection.begin():
             yield connection
 
     def _insert(self, table: Any) -> Any:
@@ -228,12 +231,20 @@ class CaseStore:
         target: str,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
+        # Make sure the head row exists, so the FOR UPDATE below always has a row to lock: two
+        # first writers of a new chain would otherwise both start at sequence 1.
+        conn.execute(
+            self._insert(t.audit_heads)
+            .values(chain=chain, seq=0, hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["chain"])
+        )
         head = conn.execute(
             select(t.audit_heads.c.seq, t.audit_heads.c.hash)
             .where(t.audit_heads.c.chain == chain)
             .with_for_update()
         ).first()
-        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+        assert head is not None  # inserted just above
+        seq, prev = head.seq + 1, head.hash
         at = _now()
         body = json.loads(json.dumps(details or {}, ensure_ascii=True, default=str))
         digest = audit_digest(prev, chain, seq, at, actor, action, target, body)
@@ -250,12 +261,7 @@ class CaseStore:
                 hash=digest,
             )
         )
-        if head:
-            conn.execute(
-                update(t.audit_heads).where(t.audit_heads.c.chain == chain).values(seq=seq, hash=digest)
-            )
-        else:
-            conn.execute(t.audit_heads.insert().values(chain=chain, seq=seq, hash=digest))
+        conn.execute(update(t.audit_heads).where(t.audit_heads.c.chain == chain).values(seq=seq, hash=digest))
         return AuditEvent(chain, seq, at, actor, action, target, body, prev, digest)
 
     def audit_events(self, chain: str) -> list[AuditEvent]:
@@ -935,18 +941,13 @@ class CaseStore:
             }
             for m in found
         ]
-        stmt = self._insert(t.matches).on_conflict_do_nothing(
-            index_elements=["item_id", "entry_id", "algorithm"]
+        stmt = (
+            self._insert(t.matches)
+            .on_conflict_do_nothing(index_elements=["item_id", "entry_id", "algorithm"])
+            .returning(t.matches.c.id)
         )
         with self._tx() as conn:
-            before = conn.scalar(
-                select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id)
-            )
-            conn.execute(stmt, rows)
-            after = conn.scalar(
-                select(func.count()).select_from(t.matches).where(t.matches.c.case_id == case.id)
-            )
-            new = int(after or 0) - int(before or 0)
+            new = len(conn.execute(stmt, rows).all())  # rows actually inserted, whatever others do
             if new:
                 self._audit(
                     conn,
@@ -964,15 +965,27 @@ class CaseStore:
 
     # -- reading evidence (audited) ---------------------------------------------------------
 
-    def _matched_item_ids(self, conn: Connection, case: Case) -> tuple[set[int], set[int]]:
-        rows = conn.execute(
-            select(t.matches.c.item_id, t.hash_lists.c.role)
+    def _matched_item_ids(
+        self, conn: Connection, case: Case, item_ids: Sequence[int] | None = None
+    ) -> tuple[set[int], set[int]]:
+        """(items matching a known-bad list, items hidden as known-good).
+
+        Only an *exact* known-good match hides an item, and never one that also matches a
+        known-bad list: known-good lists are not clean, and a perceptual near-match to one must
+        not take a real hit out of review.
+        """
+        query = (
+            select(t.matches.c.item_id, t.matches.c.algorithm, t.hash_lists.c.role)
             .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
             .where(t.matches.c.case_id == case.id)
-        ).all()
+        )
+        if item_ids is not None:
+            query = query.where(t.matches.c.item_id.in_(list(item_ids)))
+        rows = conn.execute(query).all()
+        exact = {a.value for a in (Algorithm.MD5, Algorithm.SHA1, Algorithm.SHA256)}
         bad = {r.item_id for r in rows if r.role == ListRole.KNOWN_BAD.value}
-        good = {r.item_id for r in rows if r.role == ListRole.KNOWN_GOOD.value}
-        return bad, good
+        good = {r.item_id for r in rows if r.role == ListRole.KNOWN_GOOD.value and r.algorithm in exact}
+        return bad, good - bad
 
     def matches(
         self,
@@ -1007,7 +1020,7 @@ class CaseStore:
             query = query.where(t.matches.c.item_id.in_(list(item_ids)))
         with self._tx() as conn:
             rows = conn.execute(query).all()
-            _, good = self._matched_item_ids(conn, case)
+            _, good = self._matched_item_ids(conn, case, item_ids)
             found = [
                 Match(
                     r.item_id,
