@@ -170,3 +170,14 @@ def test_demo_runs_end_to_end_on_generated_images(run: Callable[..., Result], tm
     assert result.exit_code == 0, result.output
     assert "every planted file gave the expected result" in result.output
     assert (tmp_path / "demo" / "home" / "reports" / "demo-case" / "report.html").is_file()
+
+
+def test_names_that_look_like_markup_are_printed_as_they_are(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    folder = tmp_path / "odd" / "["
+    folder.mkdir(parents=True)
+    (folder / "x] [bold]name.txt").write_text("x")  # the path reads ".../[/x] [bold]name.txt"
+    result = run("hash", str(tmp_path / "odd"))
+    assert result.exit_code == 0, result.output
+    assert "[/x] [bold]name.txt" in result.stdout

@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from heroes.cli.context import AppContext, out_console
+from heroes.cli.context import AppContext, literal, out_console
 from heroes.store import GLOBAL_CHAIN, case_chain
 
 
@@ -62,11 +62,13 @@ def show(app: AppContext, case: str | None, as_json: bool) -> None:
     table = Table("#", "at", "actor", "action", "target", "details")
     for e in events:
         table.add_row(
-            str(e.seq),
-            e.at.isoformat(timespec="seconds"),
-            e.actor,
-            e.action,
-            e.target,
-            json.dumps(e.details)[:120],
+            *literal(
+                str(e.seq),
+                e.at.isoformat(timespec="seconds"),
+                e.actor,
+                e.action,
+                e.target,
+                json.dumps(e.details)[:120],
+            )
         )
     out_console().print(table)

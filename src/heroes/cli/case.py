@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from heroes.cli.context import AppContext, out_console
+from heroes.cli.context import AppContext, literal, out_console
 
 
 @click.group("case")
@@ -21,11 +21,13 @@ def list_(app: AppContext) -> None:
     for case in app.store.list_cases():
         counts = app.store.case_counts(case)
         table.add_row(
-            case.name,
-            case.created_at.isoformat(timespec="seconds"),
-            str(counts["items"]),
-            str(counts["matched_items"]),
-            str(counts["known_good_items"]),
-            str(counts["errors"]),
+            *literal(
+                case.name,
+                case.created_at.isoformat(timespec="seconds"),
+                str(counts["items"]),
+                str(counts["matched_items"]),
+                str(counts["known_good_items"]),
+                str(counts["errors"]),
+            )
         )
     out_console().print(table)

@@ -8,12 +8,19 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from heroes.config import Settings, load_settings
 from heroes.errors import HeroesError, exit_code
 from heroes.store import CaseStore
 
-__all__ = ["AppContext", "HeroesGroup", "err_console", "out_console"]
+__all__ = ["AppContext", "HeroesGroup", "err_console", "literal", "out_console"]
+
+
+def literal(*values: object) -> list[Text]:
+    """Table cells shown exactly as given: evidence paths and list labels may contain '[...]', which
+    rich would otherwise read as markup (and fail on)."""
+    return [Text("" if v is None else str(v)) for v in values]
 
 
 def out_console() -> Console:

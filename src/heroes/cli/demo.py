@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from heroes.cli.context import AppContext, out_console
+from heroes.cli.context import AppContext, literal, out_console
 from heroes.cli.scan import _ProgressObserver, print_matches
 from heroes.config import load_settings
 from heroes.demo import build_scenario
@@ -117,10 +117,7 @@ def command(app: AppContext, workdir: Path, photos: Path | None, videos: Path | 
             got, ok = _verdict(p.expect, mine, hidden, path in errors)
             failures += 0 if ok else 1
             table.add_row(
-                str(p.path.relative_to(scenario.device)),
-                p.transform,
-                p.expect,
-                got,
+                *literal(str(p.path.relative_to(scenario.device)), p.transform, p.expect, got),
                 "[green]ok[/]" if ok else "[red]UNEXPECTED[/]",
             )
         out.print(table)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from heroes.cli.context import AppContext, err_console, out_console
+from heroes.cli.context import AppContext, err_console, literal, out_console
 from heroes.evidence import FileHashes
 from heroes.triage import Entry, walk
 from heroes.triage.run import hash_paths, worker_pool
@@ -61,13 +61,15 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
         table = Table("path", "size", "mime", "md5", "pdq", "quality", "error")
         for r in results:
             table.add_row(
-                r.path,
-                str(r.size),
-                r.mime or "",
-                r.get("md5") or "",
-                r.get("pdq") or "",
-                "" if r.get("pdq_quality") is None else str(r.get("pdq_quality")),
-                r.error or "",
+                *literal(
+                    r.path,
+                    str(r.size),
+                    r.mime or "",
+                    r.get("md5") or "",
+                    r.get("pdq") or "",
+                    "" if r.get("pdq_quality") is None else str(r.get("pdq_quality")),
+                    r.error or "",
+                )
             )
         out_console().print(table)
     if failed:

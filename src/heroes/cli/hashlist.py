@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from heroes.cli.context import AppContext, err_console, out_console
+from heroes.cli.context import AppContext, err_console, literal, out_console
 from heroes.errors import InvalidInput
 from heroes.evidence import Algorithm, ListRole
 from heroes.hashing import write_csv
@@ -122,13 +122,15 @@ def list_(app: AppContext) -> None:
     table = Table("name", "role", "format", "entries", "malformed", "pdq threshold", "imported", "source")
     for h in app.store.hash_lists():
         table.add_row(
-            h.name,
-            h.role.value,
-            h.format + (" (compact)" if h.storage else ""),
-            str(h.entry_count),
-            str(h.malformed_count),
-            str(h.pdq_threshold),
-            h.imported_at.isoformat(timespec="seconds"),
-            h.source,
+            *literal(
+                h.name,
+                h.role.value,
+                h.format + (" (compact)" if h.storage else ""),
+                str(h.entry_count),
+                str(h.malformed_count),
+                str(h.pdq_threshold),
+                h.imported_at.isoformat(timespec="seconds"),
+                h.source,
+            )
         )
     out_console().print(table)

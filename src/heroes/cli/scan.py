@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tex
 from rich.table import Table
 from rich.text import Text
 
-from heroes.cli.context import AppContext, err_console, out_console
+from heroes.cli.context import AppContext, err_console, literal, out_console
 from heroes.evidence import Match, ScanSummary
 from heroes.triage import scan
 
@@ -70,12 +70,14 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
     table = Table("path", "list", "role", "label", "category", "match", title="Matches")
     for m in found:
         table.add_row(
-            m.path,
-            m.list_name,
-            m.list_role.value,
-            m.label or "",
-            m.category or "",
-            m.how,
+            *literal(
+                m.path,
+                m.list_name,
+                m.list_role.value,
+                m.label or "",
+                m.category or "",
+                m.how,
+            )
         )
     if found:
         out.print(table)
