@@ -217,3 +217,69 @@ def test_videos_match_by_vpdq(tmp_path: Path, sqlite_store: CaseStore, settings:
     assert summary.errors == 1
     errors = sqlite_store.findings(case, "t", kind="error")
     assert errors[0].plugin == "vpdq" and Path(errors[0].path or "").name == "broken.mp4"
+
+
+CRASHY_PLUGIN = """
+import os
+
+
+class _Session:
+    def update(self, chunk):
+        self.first = getattr(self, "first", chunk)
+
+    def finish(self, content, settings):
+        if (content.data or b"").startswith(b"CRASH"):
+            os._exit(1)  # what a segfaulting decoder or the out-of-memory killer looks like
+        return {}
+
+
+class Crashy:
+    name = "crashy"
+    version = "1"
+    fields = ("crashy",)
+
+    def accepts(self, mime):
+        return True
+
+    def begin(self):
+        return _Session()
+
+
+CRASHY = Crashy()
+"""
+
+
+def test_a_file_that_kills_its_worker_is_named_and_the_scan_goes_on(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    (plugins / "crashy-1.0.dist-info").mkdir(parents=True)
+    (plugins / "crashy.py").write_text(CRASHY_PLUGIN)
+    (plugins / "crashy-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: crashy\nVersion: 1.0\n"
+    )
+    (plugins / "crashy-1.0.dist-info" / "entry_points.txt").write_text(
+        "[heroes.hashers]\ncrashy = crashy:CRASHY\n"
+    )
+    device = tmp_path / "device"
+    device.mkdir()
+    for n in range(30):
+        (device / f"doc{n:02d}.txt").write_text(f"ordinary file {n}\n")
+    (device / "killer.bin").write_bytes(b"CRASH" + b"\0" * 100)
+    env = {
+        **os.environ,
+        "HEROES_HOME": str(tmp_path / "home"),
+        "HEROES_WORKERS": "2",
+        "PYTHONPATH": f"{plugins}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "heroes.cli", "scan", str(device), "--case", "k"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "home" / "heroes.db") as conn:
+        items = dict(conn.execute("select path, status from items").fetchall())
+        errors = [r[0] for r in conn.execute("select path from findings where kind = 'error'")]
+    assert len(items) == 31 and list(items.values()).count("hashed") == 30
+    assert [Path(p).name for p in errors] == ["killer.bin"]

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,7 +28,7 @@ from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.folder import Entry, Skipped, walk
 
-__all__ = ["ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
+__all__ = ["WORKER_DIED", "ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
 
 
 class ScanObserver(Protocol):
@@ -66,14 +67,45 @@ def _init_worker(settings: Settings) -> None:
     _worker_settings = settings
 
 
-def worker_pool(settings: Settings) -> ProcessPoolExecutor:
+def worker_pool(settings: Settings, workers: int | None = None) -> ProcessPoolExecutor:
     """Hashing processes started by a fork server: forking the coordinator itself is unsafe once it
     runs threads (progress display, database driver), and spawning re-imports everything per worker."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["heroes.triage.run"])
     return ProcessPoolExecutor(
-        settings.effective_workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
+        workers or settings.effective_workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(settings,),
     )
+
+
+WORKER_DIED = (
+    "the hashing process died on this file (a decoder or plug-in crash, or out of memory); "
+    "only its path is recorded"
+)
+
+
+def _hash_alone(raw_path: bytes, settings: Settings) -> FileHashes:
+    """Hash one file in a process of its own, so a file that kills its worker is found and named."""
+    with worker_pool(settings, workers=1) as pool:
+        try:
+            return pool.submit(hash_paths, [raw_path]).result()[0]
+        except BrokenProcessPool:
+            return FileHashes(raw_path, error=WORKER_DIED)
+
+
+def _results(pending: _Pending, settings: Settings) -> tuple[list[FileHashes], bool]:
+    """The batch's hashes; when a worker died, its tasks' files are hashed again one by one."""
+    results = list(pending.done)
+    broken = False
+    for future, paths in pending.futures:
+        try:
+            results += future.result()
+        except BrokenProcessPool:
+            broken = True
+            results += [_hash_alone(path, settings) for path in paths]
+    return results, broken
 
 
 def hash_paths(raw_paths: Sequence[bytes], settings: Settings | None = None) -> list[FileHashes]:
@@ -106,7 +138,7 @@ def _batches(entries: Iterable[Entry | Skipped], size: int) -> Iterator[list[Ent
 
 @dataclass
 class _Pending:
-    futures: list[Future[list[FileHashes]]]
+    futures: list[tuple[Future[list[FileHashes]], list[bytes]]]
     done: list[FileHashes]
     resumed: dict[bytes, int]
     resumed_bytes: int
@@ -158,7 +190,11 @@ def scan(
     queue: deque[_Pending] = deque()
 
     def finish(pending: _Pending) -> None:
-        results = pending.done + [h for future in pending.futures for h in future.result()]
+        nonlocal pool
+        results, broken = _results(pending, settings)
+        if broken and pool is not None:  # every task still queued on the dead pool is retried alone too
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = worker_pool(settings)
         by_path = store.record_files(case, scan_id, source, results, versions, actor)
         if pending.skipped:
             store.record_findings(
@@ -202,10 +238,8 @@ def scan(
                 else:
                     todo.append(e.raw_path)
             if pool is not None:
-                futures = [
-                    pool.submit(hash_paths, todo[i : i + _TASK_FILES])
-                    for i in range(0, len(todo), _TASK_FILES)
-                ]
+                chunks = [todo[i : i + _TASK_FILES] for i in range(0, len(todo), _TASK_FILES)]
+                futures = [(pool.submit(hash_paths, chunk), chunk) for chunk in chunks]
                 queue.append(_Pending(futures, [], resumed, resumed_bytes, skipped))
                 while sum(len(p.futures) for p in queue) > workers * 4 and len(queue) > 1:
                     finish(queue.popleft())
