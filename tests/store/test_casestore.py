@@ -210,3 +210,22 @@ def test_every_evidence_read_is_audited(store: CaseStore) -> None:
     actors = [e.actor for e in store.audit_events(case_chain("c"))[before:]]
     assert actors == ["bob", "carol", "dave"]
     store.verify_audit(case_chain("c"))
+
+
+def test_changed_content_drops_stale_matches_and_keeps_the_old_hash_on_record(store: CaseStore) -> None:
+    case = store.create_case("c", "alice")
+    hl = store.import_hash_list(
+        "l", [HashEntry(Algorithm.MD5, MD5)], role=ListRole.KNOWN_BAD, source="t", actor="a"
+    )
+    scan_id = store.start_scan(case, "/e", "alice")
+    ids = store.record_files(case, scan_id, "/e", [_file(b"/e/a")], {}, "alice")
+    entry = store.exact_entries([hl.hash_list], Algorithm.MD5, [MD5])[0][0]
+    store.record_matches(case, [NewMatch(ids[b"/e/a"], entry, hl.hash_list.id, Algorithm.MD5, 0)], "alice")
+    changed = FileHashes(b"/e/a", size=11, mtime=2.0, values={"md5": "3" * 32, "sha256": "b" * 64})
+    store.record_files(case, scan_id, "/e", [changed], {}, "alice")
+    assert store.matches(case, "alice") == []
+    warnings = store.findings(case, "alice", kind="warning")
+    assert len(warnings) == 1 and "a" * 64 in warnings[0].explanation and "b" * 64 in warnings[0].explanation
+    recorded = [e for e in store.audit_events(case_chain("c")) if e.action == "items.record"][-1]
+    assert recorded.details["changed"] == {str(ids[b"/e/a"]): "a" * 64}
+    store.verify_audit(case_chain("c"))

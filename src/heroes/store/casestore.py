@@ -812,6 +812,18 @@ class CaseStore:
         for r in sorted(results, key=lambda r: r.raw_path):
             digest.update(f"{path_key(r.raw_path)}:{r.values.get('sha256')}:{r.values.get('pdq')}\n".encode())
         with self._tx() as conn:
+            before = {
+                r.path_key: (r.id, r.sha256)
+                for r in conn.execute(
+                    select(t.items.c.path_key, t.items.c.id, t.items.c.sha256).where(
+                        and_(
+                            t.items.c.case_id == case.id,
+                            t.items.c.status == "hashed",
+                            t.items.c.path_key.in_([row["path_key"] for row in rows]),
+                        )
+                    )
+                )
+            }
             conn.execute(stmt, rows)
             ids = {
                 r.path_key: r.id
@@ -835,6 +847,26 @@ class CaseStore:
                 notes += [
                     Finding("warning", "reader", "1", w, r.path, by_path[r.raw_path]) for w in r.warnings
                 ]
+            # A file whose content changed since it was recorded: its old matches no longer hold.
+            # The old hashes stay on record in a finding and in this batch's audit event.
+            changed: dict[int, str] = {}
+            for row in rows:
+                old = before.get(row["path_key"])
+                if old is not None and old[1] != row["sha256"]:
+                    changed[old[0]] = str(old[1])
+                    notes.append(
+                        Finding(
+                            "warning",
+                            "reader",
+                            "1",
+                            f"content changed since it was recorded: sha256 {old[1]} is now {row['sha256']!s}; "
+                            "matches of the earlier content were removed",
+                            str(row["path"]),
+                            old[0],
+                        )
+                    )
+            if changed:
+                conn.execute(t.matches.delete().where(t.matches.c.item_id.in_(list(changed))))
             self._add_findings(conn, case, scan_id, notes)
             self._audit(
                 conn,
@@ -843,6 +875,7 @@ class CaseStore:
                 "items.record",
                 f"scan:{scan_id}",
                 {
+                    "changed": {str(i): h for i, h in sorted(changed.items())},
                     "items": len(rows),
                     "errors": sum(1 for r in results if r.error),
                     "bytes": sum(r.size for r in results),
