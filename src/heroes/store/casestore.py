@@ -859,8 +859,8 @@ class CaseStore:
                             "warning",
                             "reader",
                             "1",
-                            f"content changed since it was recorded: sha256 {old[1]} is now {row['sha256']!s}; "
-                            "matches of the earlier content were removed",
+                            f"content changed since it was recorded: sha256 {old[1]} "
+                            f"is now {row['sha256']!s}; matches of the earlier content were removed",
                             str(row["path"]),
                             old[0],
                         )
