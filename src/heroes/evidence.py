@@ -197,7 +197,10 @@ class ScanSummary:
     errors: int
     skipped: int
     matches: int
+    """Matches against known-bad lists (what needs review)."""
     seconds: float
+    hidden: int = 0
+    """Matches against known-good lists (those items are hidden from review unless also known-bad)."""
 
 
 @dataclass(frozen=True, slots=True)

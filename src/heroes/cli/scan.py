@@ -87,7 +87,8 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
         f"{summary.files_seen} files ({summary.files_hashed} hashed, "
         f"{summary.files_resumed} already in the case), "
         f"{summary.bytes_hashed / 1e6:,.1f} MB in {summary.seconds:,.1f} s; "
-        f"{summary.matches} match(es), {summary.errors} error(s), {summary.skipped} skipped."
+        f"{summary.matches} known-bad match(es), {summary.hidden} known-good match(es), "
+        f"{summary.errors} error(s), {summary.skipped} skipped."
     )
     out.print("[italic]Matches are leads for a human reviewer, not verdicts.[/]")
 
@@ -126,7 +127,8 @@ def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str,
         )
     if as_json:
         console.print(
-            f"{summary.files_seen} files, {summary.matches} match(es), {summary.errors} error(s) in "
+            f"{summary.files_seen} files, {summary.matches} known-bad match(es), {summary.hidden} known-good, "
+            f"{summary.errors} error(s) in "
             f"{summary.seconds:,.1f} s"
         )
     else:

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from heroes.config import Settings
 from heroes.errors import InvalidInput, NotFound
-from heroes.evidence import FileHashes, Finding, Match, ScanSummary
+from heroes.evidence import FileHashes, Finding, ListRole, Match, ScanSummary
 from heroes.hashing import Matcher, hash_file
 from heroes.plugins import hashers
 from heroes.store import CaseStore
@@ -154,6 +154,7 @@ class _Totals:
     errors: int = 0
     skipped: int = 0
     matches: int = 0
+    hidden: int = 0
 
 
 def scan(
@@ -215,7 +216,8 @@ def scan(
         totals.bytes_hashed += sum(r.size for r in results)
         totals.errors += sum(1 for r in results if r.error)
         totals.skipped += len(pending.skipped)
-        totals.matches += len(batch_matches)
+        totals.matches += sum(1 for m in batch_matches if m.list_role is ListRole.KNOWN_BAD)
+        totals.hidden += sum(1 for m in batch_matches if m.list_role is ListRole.KNOWN_GOOD)
         observer.advanced(
             len(results) + len(pending.resumed), sum(r.size for r in results) + pending.resumed_bytes
         )
@@ -259,6 +261,7 @@ def scan(
             "errors": totals.errors,
             "skipped": totals.skipped,
             "matches": totals.matches,
+            "known_good_matches": totals.hidden,
         }
         store.finish_scan(case, scan_id, status, summary, actor)
     return ScanSummary(
@@ -271,5 +274,6 @@ def scan(
         errors=totals.errors,
         skipped=totals.skipped,
         matches=totals.matches,
+        hidden=totals.hidden,
         seconds=time.monotonic() - started,
     )
