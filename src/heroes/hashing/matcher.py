@@ -12,15 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from heroes.evidence import Algorithm, HashList
-from heroes.hashing.exactset import open_exact_sets
+from heroes.hashing.exactset import EXACT_ALGORITHMS, open_exact_sets
 from heroes.hashing.listindex import ListIndex, open_list_index
 from heroes.hashing.pdq import transform_of
-from heroes.hashing.video import loads_vpdq, vpdq_match
+from heroes.hashing.video import VideoFrameHash, loads_vpdq, vpdq_match
 from heroes.store import CaseStore, MatchableItem, NewMatch
 
 __all__ = ["Matcher"]
 
-_EXACT = (Algorithm.MD5, Algorithm.SHA1, Algorithm.SHA256)
 VPDQ_QUERY_MATCH_PERCENT = 80.0
 
 
@@ -36,22 +35,17 @@ class Matcher:
         ]
         self._pdq: list[ListIndex] = [open_list_index(store, h, home) for h in self._lists if not h.storage]
         self._pdq = [index for index in self._pdq if len(index)]
-        self._videos: list[tuple[int, int, str]] = [
-            (entry_id, h.id, value)
+        self._videos: list[tuple[int, int, list[VideoFrameHash]]] = [
+            (entry_id, h.id, loads_vpdq(value))
             for h in self._lists
             for chunk in store.signals(h, Algorithm.VPDQ)
             for entry_id, value in chunk
         ]
 
-    @property
-    def pdq_size(self) -> int:
-        """PDQ hashes searchable."""
-        return sum(len(index) for index in self._pdq)
-
     def match(self, items: Sequence[MatchableItem]) -> list[NewMatch]:
         """All matches of these items against the matcher's lists."""
         found: list[NewMatch] = []
-        for algorithm in _EXACT:
+        for algorithm in EXACT_ALGORITHMS:
             by_value: dict[str, list[int]] = {}
             for item in items:
                 value = getattr(item, algorithm.value)
@@ -92,10 +86,9 @@ class Matcher:
         within 31 bits of some frame of the listed video. Every pair is compared: fine for the
         hundreds of videos agency lists hold; a frame index would prefilter at larger scale."""
         found: list[NewMatch] = []
-        targets = [(entry_id, list_id, loads_vpdq(value)) for entry_id, list_id, value in self._videos]
         for item in videos:
             query = loads_vpdq(item.vpdq or "")
-            for entry_id, list_id, target in targets:
+            for entry_id, list_id, target in self._videos:
                 query_pct, _ = vpdq_match(query, target)
                 if query_pct > 0 and query_pct >= VPDQ_QUERY_MATCH_PERCENT:
                     found.append(

@@ -23,7 +23,7 @@ from typing import Protocol
 from heroes.config import Settings
 from heroes.errors import InvalidInput, NotFound
 from heroes.evidence import FileHashes, Finding, ListRole, Match, ScanSummary
-from heroes.hashing import Matcher, hash_file
+from heroes.hashing import Hasher, Matcher, hash_file
 from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.folder import Entry, Skipped, walk
@@ -60,11 +60,13 @@ class _Quiet:
 _TASK_FILES = 4
 
 _worker_settings: Settings | None = None
+_worker_hashers: tuple[Hasher, ...] | None = None
 
 
 def _init_worker(settings: Settings) -> None:
-    global _worker_settings
+    global _worker_settings, _worker_hashers
     _worker_settings = settings
+    _worker_hashers = hashers()  # entry points are looked up once per process, not per task
 
 
 def worker_pool(settings: Settings, workers: int | None = None) -> ProcessPoolExecutor:
@@ -111,7 +113,7 @@ def _results(pending: _Pending, settings: Settings) -> tuple[list[FileHashes], b
 def hash_paths(raw_paths: Sequence[bytes], settings: Settings | None = None) -> list[FileHashes]:
     """Hash a batch of files with every registered hasher (runs inside worker processes)."""
     settings = settings or _worker_settings or Settings()
-    plugins = hashers()
+    plugins = _worker_hashers or hashers()
     return [hash_file(p, settings, plugins) for p in raw_paths]
 
 
