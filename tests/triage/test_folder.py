@@ -71,14 +71,14 @@ def test_unlistable_directory_is_reported_and_the_walk_goes_on(
     (tmp_path / "locked").mkdir()
     (tmp_path / "open").mkdir()
     (tmp_path / "open" / "f.txt").write_text("f")
-    real = os.scandir
+    real = folder_module._open_directory
 
-    def scandir(path: bytes):  # type: ignore[no-untyped-def]
+    def refuse(path: bytes) -> int:
         if path.endswith(b"/locked"):
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr(folder_module.os, "scandir", scandir)
+    monkeypatch.setattr(folder_module, "_open_directory", refuse)
     files, skipped = _walk(tmp_path)
     assert files == [bytes(tmp_path / "open" / "f.txt")]
     assert [s.reason for s in skipped] == ["cannot list directory: Permission denied"]
@@ -88,3 +88,15 @@ def test_order_is_stable(tmp_path: Path) -> None:
     for name in ("b", "a", "c"):
         (tmp_path / name).write_text(name)
     assert _walk(tmp_path)[0] == [bytes(tmp_path / n) for n in ("a", "b", "c")]
+
+
+def test_walking_leaves_directory_access_times_alone(tmp_path: Path) -> None:
+    inner = tmp_path / "evidence" / "inner"
+    inner.mkdir(parents=True)
+    (inner / "f.txt").write_text("f")
+    for folder in (tmp_path / "evidence", inner):
+        os.utime(folder, (1_000_000_000, 1_000_000_000))
+    files, _ = _walk(tmp_path / "evidence")
+    assert len(files) == 1
+    for folder in (tmp_path / "evidence", inner):
+        assert folder.stat().st_atime == 1_000_000_000, folder

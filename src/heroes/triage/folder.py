@@ -52,24 +52,49 @@ def _kind(mode: int) -> str:
     return "not a regular file; not read"
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def _open_directory(path: bytes) -> int:
+    """A directory descriptor that does not update the directory's access time where permitted."""
+    if _NOATIME:
+        try:
+            return os.open(path, _DIR_FLAGS | _NOATIME)
+        except PermissionError:
+            pass  # O_NOATIME needs ownership or CAP_FOWNER
+    return os.open(path, _DIR_FLAGS)
+
+
+def _stat(entry: os.DirEntry[str]) -> os.stat_result | OSError:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        return exc
+
+
 def walk(root: bytes) -> Iterator[Entry | Skipped]:
     """Regular files under root in a stable (sorted) order, depth first, plus what was skipped."""
     stack = [root]
     while stack:
         directory = stack.pop()
         try:
-            with os.scandir(directory) as listing:
-                children = sorted(listing, key=lambda e: e.name)
+            fd = _open_directory(directory)
+            try:
+                with os.scandir(fd) as listing:
+                    children = sorted(listing, key=lambda e: e.name)
+                    # stat through the open directory while it is still open (fstatat on fd)
+                    infos = [(c.name, _stat(c)) for c in children]
+            finally:
+                os.close(fd)
         except OSError as exc:
             yield Skipped(directory, f"cannot list directory: {exc.strerror or exc}")
             continue
         subdirs: list[bytes] = []
-        for child in children:
-            path = child.path
-            try:
-                info = child.stat(follow_symlinks=False)
-            except OSError as exc:
-                yield Skipped(path, f"cannot stat: {exc.strerror or exc}")
+        for name, info in infos:
+            path = directory.rstrip(b"/") + b"/" + os.fsencode(name)
+            if isinstance(info, OSError):
+                yield Skipped(path, f"cannot stat: {info.strerror or info}")
                 continue
             if stat.S_ISDIR(info.st_mode):
                 subdirs.append(path)
