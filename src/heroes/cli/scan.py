@@ -127,8 +127,8 @@ def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str,
         )
     if as_json:
         console.print(
-            f"{summary.files_seen} files, {summary.matches} known-bad match(es), {summary.hidden} known-good, "
-            f"{summary.errors} error(s) in "
+            f"{summary.files_seen} files, {summary.matches} known-bad match(es), "
+            f"{summary.hidden} known-good, {summary.errors} error(s) in "
             f"{summary.seconds:,.1f} s"
         )
     else:
