@@ -122,13 +122,8 @@ def _write_vics(
                         algorithm, value, m.category, item.path, str(item_id), item.size, m.label or None
                     )
 
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8") as handle:
-            write_vics(entries(), handle, kind="Cases", region=region, case={"CaseNumber": case.name})
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    with output.open("w", encoding="utf-8") as handle:
+        write_vics(entries(), handle, kind="Cases", region=region, case={"CaseNumber": case.name})
 
 
 def write_report(
@@ -146,6 +141,25 @@ def write_report(
     if output.exists() and output.is_dir():
         raise InvalidInput(f"{output} is a folder; give a file name for the report")
     output.parent.mkdir(parents=True, exist_ok=True)
+    final, output = output, output.with_name(output.name + ".partial")
+    try:
+        return _write(store, settings, case, actor, fmt, final, output, thumbnails)
+    finally:
+        output.unlink(missing_ok=True)
+
+
+def _write(
+    store: CaseStore,
+    settings: Settings,
+    case: Case,
+    actor: str,
+    fmt: ReportFormat,
+    final: Path,
+    output: Path,
+    thumbnails: Thumbnails,
+) -> Path:
+    """Write to ``output`` (a partial file), audit, then move it to ``final``: no report file ever
+    exists without its audit event, and a failure leaves no half-written report."""
     found = store.matches(case, actor, purpose="report")
     bad = [m for m in found if m.list_role is ListRole.KNOWN_BAD]
     items = {
@@ -220,7 +234,7 @@ def write_report(
         case,
         actor,
         "report.write",
-        str(output),
+        str(final),
         {
             "format": fmt.value,
             "matches": len(bad),
@@ -230,4 +244,5 @@ def write_report(
             "sha256": digest,
         },
     )
-    return output
+    output.replace(final)
+    return final
