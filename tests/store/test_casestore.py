@@ -229,3 +229,14 @@ def test_changed_content_drops_stale_matches_and_keeps_the_old_hash_on_record(st
     recorded = [e for e in store.audit_events(case_chain("c")) if e.action == "items.record"][-1]
     assert recorded.details["changed"] == {str(ids[b"/e/a"]): "a" * 64}
     store.verify_audit(case_chain("c"))
+
+
+def test_hostile_list_text_is_stored_and_bad_lines_are_counted_not_hoarded(store: CaseStore) -> None:
+    from heroes.store.casestore import MALFORMED_KEPT
+
+    records: list[HashEntry | Malformed] = [Malformed(n, "bad") for n in range(MALFORMED_KEPT + 5)]
+    records.append(HashEntry(Algorithm.MD5, MD5, "c" * 300, "nul\x00label", "r" * 500))
+    result = store.import_hash_list("h", records, role=ListRole.KNOWN_BAD, source="t", actor="a")
+    assert result.hash_list.malformed_count == MALFORMED_KEPT + 5 and len(result.malformed) == MALFORMED_KEPT
+    (entry,) = store.list_entries(result.hash_list, "a")
+    assert entry.label == "nul\\x00label" and entry.category == "c" * 300 and entry.record == "r" * 500

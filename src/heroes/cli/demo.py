@@ -89,7 +89,11 @@ def command(app: AppContext, workdir: Path, photos: Path | None, videos: Path | 
             out.print(
                 f"Imported {name} ({what}): {imported.entry_count} hash(es), {imported.role.value}, "
                 f"format {imported.format}{' (compact)' if imported.storage else ''}"
-                + (f"; {len(result.malformed)} malformed record(s) reported: {problems}" if problems else "")
+                + (
+                    f"; {imported.malformed_count} malformed record(s) reported: {problems}"
+                    if problems
+                    else ""
+                )
             )
 
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())

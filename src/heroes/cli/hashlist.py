@@ -74,15 +74,15 @@ def import_(
     out_console().print(
         f"Imported {hash_list.entry_count} entries into [bold]{name}[/] "
         f"({hash_list.role.value}, format {hash_list.format}); "
-        f"{len(result.malformed)} malformed record(s) skipped."
+        f"{hash_list.malformed_count} malformed record(s) skipped."
     )
     if result.malformed:
         err = err_console()
         unit = "line" if hash_list.format in ("text", "csv") else "record"
         for bad in result.malformed[:_SHOW_MALFORMED]:
             err.print(f"  {unit} {bad.line}: {bad.reason}", markup=False)
-        if len(result.malformed) > _SHOW_MALFORMED:
-            err.print(f"  … and {len(result.malformed) - _SHOW_MALFORMED} more")
+        if hash_list.malformed_count > _SHOW_MALFORMED:
+            err.print(f"  … and {hash_list.malformed_count - _SHOW_MALFORMED} more")
 
 
 @command.command("export")

@@ -68,6 +68,8 @@ __all__ = [
 
 GLOBAL_CHAIN = "global"
 _INSERT_CHUNK = 5000
+MALFORMED_KEPT = 1000
+"""Malformed records returned in full by an import; the rest are only counted."""
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -81,6 +83,11 @@ def _new_id(result: Any) -> int:
     if key is None:
         raise StoreUnavailable("the database did not return the id of a new row")
     return int(key[0])
+
+
+def _text(value: str | None) -> str | None:
+    """Text any database accepts: PostgreSQL refuses NUL characters, which hostile lists contain."""
+    return None if value is None else value.replace("\x00", "\\x00")
 
 
 def _now() -> datetime:
@@ -426,6 +433,7 @@ class CaseStore:
     ) -> ImportResult:
         """Store a list's entries in one transaction; malformed records are counted and returned."""
         malformed: list[Malformed] = []
+        malformed_count = 0
         count = 0
         with self._tx() as conn:
             replaced = self._drop_list(conn, name, replace)
@@ -447,19 +455,23 @@ class CaseStore:
             batch: list[dict[str, Any]] = []
             for record in records:
                 if isinstance(record, Malformed):
-                    malformed.append(record)
+                    malformed_count += 1
+                    if len(malformed) < MALFORMED_KEPT:  # a hostile list may have millions of bad lines
+                        malformed.append(record)
                     continue
                 batch.append(
                     {
                         "list_id": list_id,
                         "algorithm": record.algorithm.value,
-                        "value": record.value,
-                        "category": record.category,
-                        "label": record.label,
-                        "record": record.record,
+                        "value": _text(record.value),
+                        "category": _text(record.category),
+                        "label": _text(record.label),
+                        "record": _text(record.record),
                         "media_size": record.media_size,
-                        "series": record.series,
-                        "tags": json.dumps(list(record.tags), ensure_ascii=False) if record.tags else None,
+                        "series": _text(record.series),
+                        "tags": _text(json.dumps(list(record.tags), ensure_ascii=False))
+                        if record.tags
+                        else None,
                         "victim_identified": record.victim_identified,
                     }
                 )
@@ -473,7 +485,7 @@ class CaseStore:
             conn.execute(
                 update(t.hash_lists)
                 .where(t.hash_lists.c.id == list_id)
-                .values(entry_count=count, malformed_count=len(malformed))
+                .values(entry_count=count, malformed_count=malformed_count)
             )
             self._audit(
                 conn,
@@ -485,7 +497,7 @@ class CaseStore:
                     "role": role.value,
                     "source": source,
                     "entries": count,
-                    "malformed": len(malformed),
+                    "malformed": malformed_count,
                     "replaced": replaced,
                     "pdq_threshold": pdq_threshold,
                     "format": list_format,
@@ -499,7 +511,7 @@ class CaseStore:
             source,
             imported,
             count,
-            len(malformed),
+            malformed_count,
             pdq_threshold,
             list_format,
             scheme,

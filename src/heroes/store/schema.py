@@ -123,9 +123,9 @@ hash_entries = Table(
     Column("algorithm", String(16), nullable=False),
     # 64 hex digits for hashes, longer for structured/opaque signals (vPDQ frame lists, PhotoDNA).
     Column("value", Text, nullable=False),
-    Column("category", String(64)),
+    Column("category", Text),
     Column("label", Text),
-    Column("record", String(100)),
+    Column("record", Text),
     Column("media_size", BigInteger),
     Column("series", Text),
     Column("tags", Text),

@@ -21,7 +21,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_hash_entries_list_id_algorithm"), ["list_id", "algorithm"], unique=False
         )
-        batch_op.add_column(sa.Column("record", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("record", sa.Text(), nullable=True))
+        batch_op.alter_column(
+            "category", existing_type=sa.String(length=64), type_=sa.Text(), existing_nullable=True
+        )
         batch_op.add_column(sa.Column("media_size", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("series", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("tags", sa.Text(), nullable=True))
@@ -56,6 +59,9 @@ def downgrade() -> None:
         )
         batch_op.drop_index(batch_op.f("ix_hash_entries_list_id_algorithm"))
         batch_op.create_index(batch_op.f("ix_hash_entries_list_id"), ["list_id"], unique=False)
+        batch_op.alter_column(
+            "category", existing_type=sa.Text(), type_=sa.String(length=64), existing_nullable=True
+        )
         batch_op.drop_column("victim_identified")
         batch_op.drop_column("tags")
         batch_op.drop_column("series")
