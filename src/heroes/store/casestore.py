@@ -418,6 +418,41 @@ class CaseStore:
         conn.execute(t.hash_lists.delete().where(t.hash_lists.c.id == existing.id))
         return True
 
+    def _insert_list(
+        self,
+        conn: Connection,
+        name: str,
+        role: ListRole,
+        source: str,
+        imported: datetime,
+        actor: str,
+        *,
+        pdq_threshold: int,
+        list_format: str,
+        scheme: CategoryScheme,
+        storage: str | None = None,
+        entry_count: int = 0,
+        malformed_count: int = 0,
+    ) -> int:
+        """The hash_lists row of a new list (entries are added by the caller)."""
+        return _new_id(
+            conn.execute(
+                t.hash_lists.insert().values(
+                    name=name,
+                    role=role.value,
+                    source=source,
+                    imported_at=imported,
+                    imported_by=actor,
+                    pdq_threshold=pdq_threshold,
+                    format=list_format,
+                    category_scheme=scheme.value,
+                    storage=storage,
+                    entry_count=entry_count,
+                    malformed_count=malformed_count,
+                )
+            )
+        )
+
     def import_hash_list(
         self,
         name: str,
@@ -438,19 +473,16 @@ class CaseStore:
         with self._tx() as conn:
             replaced = self._drop_list(conn, name, replace)
             imported = _now()
-            list_id = _new_id(
-                conn.execute(
-                    t.hash_lists.insert().values(
-                        name=name,
-                        role=role.value,
-                        source=source,
-                        imported_at=imported,
-                        imported_by=actor,
-                        pdq_threshold=pdq_threshold,
-                        format=list_format,
-                        category_scheme=scheme.value,
-                    )
-                )
+            list_id = self._insert_list(
+                conn,
+                name,
+                role,
+                source,
+                imported,
+                actor,
+                pdq_threshold=pdq_threshold,
+                list_format=list_format,
+                scheme=scheme,
             )
             batch: list[dict[str, Any]] = []
             for record in records:
@@ -537,22 +569,19 @@ class CaseStore:
         with self._tx() as conn:
             replaced = self._drop_list(conn, name, replace)
             imported = _now()
-            list_id = _new_id(
-                conn.execute(
-                    t.hash_lists.insert().values(
-                        name=name,
-                        role=role.value,
-                        source=source,
-                        imported_at=imported,
-                        imported_by=actor,
-                        pdq_threshold=0,
-                        format=list_format,
-                        category_scheme=CategoryScheme.NONE.value,
-                        storage=storage,
-                        entry_count=total,
-                        malformed_count=malformed,
-                    )
-                )
+            list_id = self._insert_list(
+                conn,
+                name,
+                role,
+                source,
+                imported,
+                actor,
+                pdq_threshold=0,
+                list_format=list_format,
+                scheme=CategoryScheme.NONE,
+                storage=storage,
+                entry_count=total,
+                malformed_count=malformed,
             )
             conn.execute(
                 t.hash_entries.insert(),
