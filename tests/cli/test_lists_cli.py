@@ -124,3 +124,23 @@ def test_nsrl_import_is_known_good_and_compact(run: Callable[..., Result], tmp_p
     broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     failed = run("hashlist", "import", str(broken), "--name", "bad", "--format", "nsrl")
     assert failed.exit_code == 2 and "Traceback" not in failed.output
+
+
+def test_compact_list_whose_key_files_are_gone_stops_the_scan(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    import shutil
+
+    rds = tmp_path / "rds.db"
+    with sqlite3.connect(rds) as conn:
+        conn.execute("CREATE TABLE METADATA (sha256 TEXT, sha1 TEXT, md5 TEXT)")
+        conn.execute("INSERT INTO METADATA VALUES (?, ?, ?)", ("a" * 64, "b" * 40, "c" * 32))
+    assert run("hashlist", "import", str(rds), "--name", "nsrl").exit_code == 0
+    again = run("hashlist", "import", str(rds), "--name", "nsrl")
+    assert again.exit_code == 2 and "already exists" in again.output
+    shutil.rmtree(tmp_path / "home" / "lists")
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / "f").write_text("x")
+    result = run("scan", str(device), "--case", "c")
+    assert result.exit_code == 2 and "missing on this machine" in result.output

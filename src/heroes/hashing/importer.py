@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from heroes.config import Settings
-from heroes.errors import InvalidInput
+from heroes.errors import AlreadyExists, InvalidInput
 from heroes.evidence import Algorithm, CategoryScheme, HashEntry, ListRole, Malformed
 from heroes.hashing.exactset import build_exact_sets
 from heroes.hashing.lists import read_hash_list
@@ -61,6 +61,8 @@ def import_list(
     if fmt == "nsrl":
         from heroes.hashing.nsrl import read_nsrl
 
+        if not replace and any(h.name == name for h in store.hash_lists()):
+            raise AlreadyExists(f"hash list {name!r} already exists; pass --replace to re-import it")
         folder = (
             settings.home
             / "lists"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from heroes.errors import InvalidInput
 from heroes.evidence import Algorithm, HashList
 from heroes.hashing.exactset import EXACT_ALGORITHMS, open_exact_sets
 from heroes.hashing.listindex import ListIndex, open_list_index
@@ -33,6 +34,14 @@ class Matcher:
         self._compact = [
             (h, open_exact_sets(Path(h.storage)), store.stand_in_entries(h)) for h in self._lists if h.storage
         ]
+        for hash_list, sets, stand_ins in self._compact:
+            missing = sorted(a.value for a in set(stand_ins) - set(sets))
+            if missing:  # a list that silently matches nothing is worse than a scan that stops
+                raise InvalidInput(
+                    f"hash list {hash_list.name!r} keeps its {', '.join(missing)} hashes in "
+                    f"{hash_list.storage}, which is missing on this machine; import the list again here "
+                    "(--replace) or copy that folder"
+                )
         self._pdq: list[ListIndex] = [open_list_index(store, h, home) for h in self._lists if not h.storage]
         self._pdq = [index for index in self._pdq if len(index)]
         self._videos: list[tuple[int, int, list[VideoFrameHash]]] = [
