@@ -146,3 +146,11 @@ def test_refusals(tmp_path: Path) -> None:
 
 def test_sniffed_as_nsrl(tmp_path: Path) -> None:
     assert detect_format(_rds(tmp_path / "rds.db")) is ListFormat.NSRL
+
+
+def test_sniffs_reference_vpdq_files(tmp_path: Path) -> None:
+    from heroes.hashing.sniff import ListFormat, detect_format
+
+    path = tmp_path / "clip.txt"
+    path.write_text("0,100," + "ab" * 32 + ",0.000\n29,98," + "cd" * 32 + ",0.967\n")
+    assert detect_format(path) is ListFormat.VPDQ

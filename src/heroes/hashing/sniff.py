@@ -32,9 +32,12 @@ class ListFormat(StrEnum):
     NSRL = "nsrl"
     CSV = "csv"
     TEXT = "text"
+    VPDQ = "vpdq"
 
 
 _VICS_MARKERS = re.compile(r'odata\.(?:context|metadata)|"value"\s*:|"Media"\s*:|"MD5"\s*:', re.IGNORECASE)
+# Meta's reference vPDQ lines: frame number, quality, 64 hex digits, timestamp in seconds.
+_VPDQ_LINE = re.compile(r"^[0-9]{1,9},[0-9]{1,3},[0-9a-fA-F]{64},[0-9]+(?:\.[0-9]+)?$")
 _HEADER_NAMES = {"md5", "sha1", "sha-1", "sha256", "sha-256", "pdq", "hash", "value"}
 _CELL_SPLIT = re.compile(r"[\t,;|]")
 _ARCHIVES = (
@@ -71,6 +74,8 @@ def detect_format(path: Path) -> ListFormat:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
+        if _VPDQ_LINE.match(stripped):
+            return ListFormat.VPDQ
         cells = {c.strip().strip('"').strip().lower() for c in _CELL_SPLIT.split(stripped)}
         return ListFormat.CSV if cells & _HEADER_NAMES else ListFormat.TEXT
     return ListFormat.TEXT
