@@ -80,3 +80,9 @@ def test_normalise_accepts_any_case_and_rejects_wrong_lengths(raw: bytes, upper:
     assert normalise_hash(f"  {text} ", Algorithm.MD5) == raw.hex()
     with pytest.raises(ValueError):
         normalise_hash(text + "0", Algorithm.MD5)
+
+
+def test_utf16_lists_from_windows_are_read(tmp_path: Path) -> None:
+    text = f"md5,label\r\n{MD5},café\r\n"
+    got = _read(tmp_path, text.encode("utf-16"))
+    assert got == [HashEntry(Algorithm.MD5, MD5, None, "café", "line:2")]

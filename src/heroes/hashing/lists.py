@@ -12,6 +12,7 @@ category and label (also name/filename/description for label).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -53,6 +54,17 @@ def _lines(path: Path) -> Iterator[tuple[int, str | Malformed]]:
     except OSError as exc:
         raise HashListFormatError(f"hash list {path} cannot be read: {exc.strerror or exc}") from None
     with handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with BOM (Windows PowerShell 5 default)
+            handle.seek(0)
+            with io.TextIOWrapper(handle, encoding="utf-16", errors="replace", newline="") as text_handle:
+                for number, line in enumerate(text_handle, start=1):
+                    text = line.lstrip("\ufeff").rstrip("\r\n")
+                    if "\ufffd" in text:
+                        yield number, Malformed(number, "not valid UTF-16")
+                    elif text.strip() and not text.lstrip().startswith("#"):
+                        yield number, text
+            return
+        handle.seek(0)
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
