@@ -114,3 +114,18 @@ def test_postscript_is_never_handed_to_ghostscript(tmp_path: Path, settings: Set
 def _write(path: Path, data: bytes) -> bytes:
     path.write_bytes(data)
     return bytes(path)
+
+
+def test_heic_copy_of_a_listed_photo_is_near_it(
+    make_image: Callable[..., Path], tmp_path: Path, settings: Settings
+) -> None:
+    from heroes.hashing.pdq import open_image
+    from tests.conftest import textured_image
+
+    open_image(make_image("warm.png", 1, "PNG").read_bytes()).close()  # registers the HEIF decoder
+    listed = hash_image(make_image("orig.png", 7, "PNG").read_bytes(), settings)["pdq"]
+    heic = tmp_path / "IMG_0001.HEIC"
+    textured_image(7).save(heic, "HEIF", quality=60)
+    result = hash_file(bytes(heic), settings, [PDQ])
+    assert result.mime in ("image/heic", "image/heif") and result.error is None
+    assert hamming(result.get("pdq"), listed) <= 31

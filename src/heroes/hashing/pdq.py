@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+from functools import cache
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -68,22 +69,21 @@ _UNDECODABLE = ("image/svg", "image/x-xcf", "image/vnd.djvu", "image/x-eps", "im
 # Raster formats decoded from evidence. Pillow can also open EPS (which runs Ghostscript on
 # attacker-controlled PostScript), WMF, FITS, PSD and more; none of those is decoded here.
 EVIDENCE_IMAGE_FORMATS = (
-    "JPEG",
-    "PNG",
-    "GIF",
-    "WEBP",
-    "TIFF",
-    "BMP",
-    "ICO",
-    "AVIF",
-    "PPM",
-    "TGA",
-    "JPEG2000",
-)
+    "JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "ICO", "AVIF", "HEIF", "PPM", "TGA", "JPEG2000",
+)  # fmt: skip
+
+
+@cache
+def _register_heif() -> None:
+    """HEIC/HEIF (libheif through pillow-heif) joins Pillow's decoders on first use, not at import."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
 
 
 def open_image(source: bytes | BinaryIO) -> Image.Image:
     """Open an image from evidence, allowing only plain raster decoders (never Ghostscript)."""
+    _register_heif()
     return Image.open(
         io.BytesIO(source) if isinstance(source, bytes) else source, formats=EVIDENCE_IMAGE_FORMATS
     )
