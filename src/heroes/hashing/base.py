@@ -8,8 +8,10 @@ do all their work in ``update``; perceptual hashers decode the retained bytes in
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from heroes.config import Settings
 from heroes.evidence import FileHashes
@@ -26,6 +28,16 @@ class Content:
     mime: str | None
     data: bytes | None
     """The whole file when it was small enough to keep in memory; else None."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """A fresh stream of content that is not a plain file (inside a disk image or an archive)."""
+
+    def open(self) -> BinaryIO:
+        """A second, read-only pass over content too big to keep in memory."""
+        if self.reopen is not None:
+            return self.reopen()
+        from heroes.hashing.reader import open_readonly  # reader imports this module
+
+        return os.fdopen(open_readonly(self.raw_path), "rb")
 
 
 class HashSession(Protocol):

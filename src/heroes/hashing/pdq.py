@@ -15,7 +15,6 @@ Pillow is pinned in pyproject.toml because decoders change PDQ bits.
 from __future__ import annotations
 
 import io
-import os
 from functools import cache
 from typing import Any, BinaryIO
 
@@ -26,7 +25,6 @@ from PIL import Image, UnidentifiedImageError
 
 from heroes.config import Settings
 from heroes.hashing.base import Content
-from heroes.hashing.reader import open_readonly
 
 __all__ = [
     "DIHEDRAL_NAMES",
@@ -132,7 +130,7 @@ class _PdqSession:
         try:
             if content.data is not None:
                 return hash_image(content.data, settings)
-            with os.fdopen(open_readonly(content.raw_path), "rb") as handle:  # too big to keep: second pass
+            with content.open() as handle:  # too big to keep: a second, read-only pass
                 return hash_image(handle, settings)
         except Image.DecompressionBombError as exc:
             raise ValueError(f"decompression bomb refused: {exc}") from None

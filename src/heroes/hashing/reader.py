@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import magic
 
 from heroes.config import Settings
 from heroes.hashing.base import Content, FileHashes, Hasher
 
-__all__ = ["detect_mime", "hash_file", "open_readonly"]
+__all__ = ["detect_mime", "hash_file", "hash_stream", "open_readonly"]
 
 _MAGIC_BYTES = 64 * 1024
 _BASE_FLAGS = (
@@ -66,10 +66,35 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
             return FileHashes(
                 raw_path, error="not a regular file (FIFO, device, socket or directory); skipped"
             )
-        size, mtime = info.st_size, info.st_mtime
-        keep = size <= settings.whole_file_bytes
-        chunks: list[bytes] = []
-        first = os.read(fd, max(settings.read_chunk_bytes, _MAGIC_BYTES))
+        return hash_stream(
+            raw_path, lambda n: os.read(fd, n), settings, hashers, size=info.st_size, mtime=info.st_mtime
+        )
+    except OSError as exc:
+        return FileHashes(raw_path, error=f"read failed: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+
+
+def hash_stream(
+    raw_path: bytes,
+    read: Callable[[int], bytes],
+    settings: Settings,
+    hashers: Sequence[Hasher],
+    *,
+    size: int | None = None,
+    mtime: float | None = None,
+    reopen: Callable[[], BinaryIO] | None = None,
+    warnings: tuple[str, ...] = (),
+) -> FileHashes:
+    """Hash content read once through ``read`` (a file, or a file inside a disk image or archive).
+
+    ``reopen`` gives hashers a second read-only pass over content too big to keep in memory;
+    ``size`` is what the source says, used only to decide whether to keep the bytes.
+    """
+    keep = size is None or size <= settings.whole_file_bytes
+    chunks: list[bytes] = []
+    try:
+        first = read(max(settings.read_chunk_bytes, _MAGIC_BYTES))
         mime = detect_mime(first[:_MAGIC_BYTES])
         sessions = [(h, h.begin()) for h in hashers if h.accepts(mime)]
         chunk, total = first, 0
@@ -79,14 +104,14 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
                 session.update(chunk)
             if keep:
                 chunks.append(chunk)
-            chunk = os.read(fd, settings.read_chunk_bytes)
+                if total > settings.whole_file_bytes:  # the source understated the size
+                    keep, chunks = False, []
+            chunk = read(settings.read_chunk_bytes)
     except OSError as exc:
-        return FileHashes(raw_path, error=f"read failed: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
+        return FileHashes(raw_path, error=f"read failed: {exc.strerror or exc}", warnings=warnings)
 
     data = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if keep else None
-    content = Content(raw_path, total, mime, data)
+    content = Content(raw_path, total, mime, data, reopen)
     values: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     for hasher, session in sessions:
@@ -94,7 +119,8 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
             values.update(session.finish(content, settings))
         except Exception as exc:  # one hostile file or plug-in bug must not stop a scan
             errors.append((hasher.name, f"{hasher.name}: {exc}"))
-    warnings = ("zero-byte file: exact hashes are those of empty content",) if total == 0 else ()
+    if total == 0:
+        warnings += ("zero-byte file: exact hashes are those of empty content",)
     return FileHashes(
         raw_path,
         size=total,

@@ -444,7 +444,7 @@ class _VpdqSession:
         if content.data is not None:
             frames = hash_video(content.data, settings)
         else:
-            with os.fdopen(open_readonly(content.raw_path), "rb") as handle:  # too big to keep: second pass
+            with content.open() as handle:  # too big to keep: a second, read-only pass
                 frames = hash_video(handle, settings)
         return {"vpdq": dumps_vpdq(frames), "vpdq_frames": len(frames)}
 
