@@ -283,3 +283,57 @@ def test_a_file_that_kills_its_worker_is_named_and_the_scan_goes_on(tmp_path: Pa
         errors = [r[0] for r in conn.execute("select path from findings where kind = 'error'")]
     assert len(items) == 31 and list(items.values()).count("hashed") == 30
     assert [Path(p).name for p in errors] == ["killer.bin"]
+
+
+@pytest.mark.parametrize("image", ["synthetic/mbr_fat.E01", "synthetic/mbr_fat.raw", "dfvfs/ext2.split.E01"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_scanning_a_disk_image(
+    shared_data: Path, tmp_path: Path, settings: Settings, image: str, workers: int
+) -> None:
+    import json
+
+    from heroes.evidence import Algorithm, HashEntry
+
+    expected = json.loads((shared_data / "disk_images" / "expected_files.json").read_text())[Path(image).name]
+    files = {f["path"]: f for f in expected["allocated_files"]}
+    path = shared_data / "disk_images" / image
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    listed = next(iter(files.values()))
+    store = CaseStore.open(settings)
+    try:
+        store.import_hash_list(
+            "l",
+            [HashEntry(Algorithm.SHA256, listed["sha256"], "1", "x")],
+            role=ListRole.KNOWN_BAD,
+            source="t",
+            actor="t",
+        )
+        run_settings = dataclasses.replace(settings, workers=workers)
+        first = scan(store, run_settings, "img", path, actor="tester")
+        case = store.case("img")
+        items = {i.path.split("!/", 1)[1]: i for i in store.items(case, "t")}
+        for inner, wanted in files.items():
+            item = items[inner.lstrip("/")]
+            assert (item.size, item.sha256) == (wanted["size"], wanted["sha256"]), inner
+        hits = {m.path.split("!/", 1)[1] for m in store.matches(case, "t")}
+        assert hits == {p.lstrip("/") for p, f in files.items() if f["sha256"] == listed["sha256"]}
+        deleted = [f for f in store.findings(case, "t", kind="warning") if "deleted" in f.explanation]
+        assert len(deleted) == len(items) - len(files)  # every extra item is a deleted entry, flagged
+        start = next(e for e in store.audit_events(case_chain("img")) if e.action == "scan.start")
+        assert start.details["acquisition"]["md5"]
+        again = scan(store, run_settings, "img", path, actor="tester")
+        assert again.files_hashed == 0 and again.files_resumed == first.files_seen
+    finally:
+        store.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before, "the image must never change"
+
+
+def test_a_file_that_is_not_an_image_or_folder_is_refused(
+    tmp_path: Path, sqlite_store: CaseStore, settings: Settings
+) -> None:
+    from heroes.errors import InvalidInput
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a disk image")
+    with pytest.raises(InvalidInput, match="neither a folder nor a disk image"):
+        scan(sqlite_store, settings, "x", text, actor="tester")

@@ -94,7 +94,7 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
 
 
 @click.command("scan")
-@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("folder", type=click.Path(path_type=Path, exists=True))
 @click.option("--case", "case_name", required=True, help="Case to record into (created if new).")
 @click.option(
     "--hashlist", "hashlists", multiple=True, help="Match only against these lists (repeatable; default all)."
@@ -102,7 +102,8 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per match on stdout.")
 @click.pass_obj
 def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str, ...], as_json: bool) -> None:
-    """Hash every file under FOLDER (read-only), match against hash lists and record the case.
+    """Hash every file under FOLDER, or inside a disk image (raw, split raw, E01, VMDK, QCOW2, VHD,
+    ISO-9660), read-only; match against hash lists and record the case.
 
     Re-running is safe: files already recorded with the same size and time are not hashed
     again, and an interrupted scan picks up where it stopped.

@@ -734,8 +734,9 @@ class CaseStore:
 
     # -- scans -----------------------------------------------------------------------------
 
-    def start_scan(self, case: Case, root: str, actor: str) -> int:
-        """Record the start of a scan; earlier scans of the same root left 'running' were interrupted."""
+    def start_scan(self, case: Case, root: str, actor: str, details: dict[str, Any] | None = None) -> int:
+        """Record the start of a scan (with e.g. a disk image's acquisition hashes); earlier scans of
+        the same root left 'running' were interrupted."""
         with self._tx() as conn:
             conn.execute(
                 update(t.scans)
@@ -749,7 +750,9 @@ class CaseStore:
                     t.scans.insert().values(case_id=case.id, root=root, status="running", started_at=_now())
                 )
             )
-            self._audit(conn, case_chain(case.name), actor, "scan.start", root, {"scan": scan_id})
+            self._audit(
+                conn, case_chain(case.name), actor, "scan.start", root, {"scan": scan_id, **(details or {})}
+            )
         return int(scan_id)
 
     def finish_scan(self, case: Case, scan_id: int, status: str, totals: dict[str, int], actor: str) -> None:

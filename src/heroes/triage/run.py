@@ -24,9 +24,11 @@ from heroes.config import Settings
 from heroes.errors import InvalidInput, NotFound
 from heroes.evidence import FileHashes, Finding, ListRole, Match, ScanSummary
 from heroes.hashing import Hasher, Matcher, hash_file
+from heroes.hashing.reader import hash_stream
 from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.folder import Entry, Skipped, walk
+from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 
 __all__ = ["WORKER_DIED", "ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
 
@@ -88,16 +90,16 @@ WORKER_DIED = (
 )
 
 
-def _hash_alone(raw_path: bytes, settings: Settings) -> FileHashes:
+def _hash_alone(raw_path: bytes, settings: Settings, image: bytes | None) -> FileHashes:
     """Hash one file in a process of its own, so a file that kills its worker is found and named."""
     with worker_pool(settings, workers=1) as pool:
         try:
-            return pool.submit(hash_paths, [raw_path]).result()[0]
+            return pool.submit(hash_paths, [raw_path], None, image).result()[0]
         except BrokenProcessPool:
             return FileHashes(raw_path, error=WORKER_DIED)
 
 
-def _results(pending: _Pending, settings: Settings) -> tuple[list[FileHashes], bool]:
+def _results(pending: _Pending, settings: Settings, image: bytes | None) -> tuple[list[FileHashes], bool]:
     """The batch's hashes; when a worker died, its tasks' files are hashed again one by one."""
     results = list(pending.done)
     broken = False
@@ -106,21 +108,83 @@ def _results(pending: _Pending, settings: Settings) -> tuple[list[FileHashes], b
             results += future.result()
         except BrokenProcessPool:
             broken = True
-            results += [_hash_alone(path, settings) for path in paths]
+            results += [_hash_alone(path, settings, image) for path in paths]
     return results, broken
 
 
-def hash_paths(raw_paths: Sequence[bytes], settings: Settings | None = None) -> list[FileHashes]:
-    """Hash a batch of files with every registered hasher (runs inside worker processes)."""
+IMAGE_SEPARATOR = b"!/"
+"""Between a disk image's path and a path inside it, in item paths: ``/cases/phone.E01!/p1/DCIM/1.jpg``."""
+
+# Per worker process: each disk image is opened once and its files indexed by path (an EWF
+# handle belongs to one process; re-walking per task would cost more than hashing).
+_open_images: dict[bytes, tuple[ImageSource, dict[str, ImageFile]]] = {}
+
+
+def _image_index(image: bytes) -> dict[str, ImageFile]:
+    if image not in _open_images:
+        source = ImageSource(image)
+        _open_images[image] = (source, {r.path: r for r in source.walk() if isinstance(r, ImageFile)})
+    return _open_images[image][1]
+
+
+def _hash_in_image(
+    raw_path: bytes, image: bytes, settings: Settings, plugins: Sequence[Hasher]
+) -> FileHashes:
+    inner = raw_path[len(image) + len(IMAGE_SEPARATOR) :].decode("utf-8", "surrogateescape")
+    record = _image_index(image).get(inner)
+    if record is None:
+        return FileHashes(raw_path, error="no longer found in the image")
+    warnings = (
+        ("deleted file, still listed by the file system: content may be partly overwritten",)
+        if record.deleted
+        else ()
+    )
+    try:
+        with record.open() as handle:
+            return hash_stream(
+                raw_path,
+                handle.read,
+                settings,
+                plugins,
+                size=record.size,
+                mtime=record.modified.timestamp() if record.modified else None,
+                reopen=record.open,
+                warnings=warnings,
+            )
+    except OSError as exc:
+        return FileHashes(raw_path, error=f"cannot read inside the image: {exc}", warnings=warnings)
+
+
+def hash_paths(
+    raw_paths: Sequence[bytes], settings: Settings | None = None, image: bytes | None = None
+) -> list[FileHashes]:
+    """Hash a batch of files (of a folder, or inside ``image``) with every registered hasher."""
     settings = settings or _worker_settings or Settings()
     plugins = _worker_hashers or hashers()
+    if image is not None:
+        return [_hash_in_image(p, image, settings, plugins) for p in raw_paths]
     return [hash_file(p, settings, plugins) for p in raw_paths]
 
 
-def count_files(root: bytes) -> tuple[int, int]:
+def image_entries(image: bytes) -> Iterator[Entry | Skipped]:
+    """The files of a disk image as scan entries, and what could not be read in it."""
+    with ImageSource(image) as source:
+        for record in source.walk():
+            raw = image + IMAGE_SEPARATOR + record.path.encode("utf-8", "surrogateescape")
+            if isinstance(record, ImageFile):
+                yield Entry(raw, record.size, record.modified.timestamp() if record.modified else 0.0)
+            else:
+                yield Skipped(raw, record.reason)
+
+
+def _entries(root: bytes, image: bool) -> Iterator[Entry | Skipped]:
+    return image_entries(root) if image else walk(root)
+
+
+def count_files(root: bytes, image: bool = False) -> tuple[int, int]:
     """Regular files and bytes under root (a cheap metadata walk, for progress totals)."""
     files = size = 0
-    for entry in walk(root):
+    for entry in _entries(root, image):
         if isinstance(entry, Entry):
             files += 1
             size += entry.size
@@ -174,9 +238,13 @@ def scan(
     raw_root = os.fsencode(root)
     if not os.path.exists(raw_root):
         raise NotFound(f"{os.fsdecode(raw_root)} does not exist")
-    if not os.path.isdir(raw_root):
-        raise InvalidInput(f"{os.fsdecode(raw_root)} is not a folder; 'heroes scan' takes a folder")
     raw_root = os.path.realpath(raw_root)
+    image = not os.path.isdir(raw_root)
+    if image and not is_disk_image(raw_root):
+        raise InvalidInput(
+            f"{os.fsdecode(raw_root)} is neither a folder nor a disk image heroes can open "
+            "(raw, split raw, E01, VMDK, QCOW2, VHD, ISO-9660)"
+        )
     source = raw_root.decode("utf-8", "backslashreplace")
 
     lists = store.hash_lists(list_names) if list_names else store.hash_lists()
@@ -184,8 +252,13 @@ def scan(
     matcher = Matcher(store, lists, settings.pdq_min_quality, settings.home)
     versions = {h.name: h.version for h in hashers()}
 
-    observer.counted(*count_files(raw_root))
-    scan_id = store.start_scan(case, source, actor)
+    try:
+        observer.counted(*count_files(raw_root, image))
+        acquisition = dict(acquisition_hashes(raw_root)) if image else None
+    except ValueError as exc:
+        raise InvalidInput(f"{source}: {exc}") from None
+    image_path = raw_root if image else None
+    scan_id = store.start_scan(case, source, actor, {"acquisition": acquisition} if acquisition else None)
     totals = _Totals()
     started = time.monotonic()
     workers = settings.effective_workers
@@ -194,7 +267,7 @@ def scan(
 
     def finish(pending: _Pending) -> None:
         nonlocal pool
-        results, broken = _results(pending, settings)
+        results, broken = _results(pending, settings, image_path)
         if broken and pool is not None:  # every task still queued on the dead pool is retried alone too
             pool.shutdown(wait=False, cancel_futures=True)
             pool = worker_pool(settings)
@@ -226,7 +299,7 @@ def scan(
 
     status = "interrupted"
     try:
-        for batch in _batches(walk(raw_root), settings.batch_size):
+        for batch in _batches(_entries(raw_root, image), settings.batch_size):
             entries = [e for e in batch if isinstance(e, Entry)]
             skipped = [e for e in batch if isinstance(e, Skipped)]
             totals.files_seen += len(entries)
@@ -243,12 +316,12 @@ def scan(
                     todo.append(e.raw_path)
             if pool is not None:
                 chunks = [todo[i : i + _TASK_FILES] for i in range(0, len(todo), _TASK_FILES)]
-                futures = [(pool.submit(hash_paths, chunk), chunk) for chunk in chunks]
+                futures = [(pool.submit(hash_paths, chunk, None, image_path), chunk) for chunk in chunks]
                 queue.append(_Pending(futures, [], resumed, resumed_bytes, skipped))
                 while sum(len(p.futures) for p in queue) > workers * 4 and len(queue) > 1:
                     finish(queue.popleft())
             else:
-                finish(_Pending([], hash_paths(todo, settings), resumed, resumed_bytes, skipped))
+                finish(_Pending([], hash_paths(todo, settings, image_path), resumed, resumed_bytes, skipped))
         while queue:
             finish(queue.popleft())
         status = "finished"
