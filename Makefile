@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/heroes demo --workdir demo-output --photos $(SHARED)/data/photos \
-		--videos $(SHARED)/data/threatexchange/tmk/sample-videos
+		--videos $(SHARED)/data/threatexchange/tmk/sample-videos \
+		--image $(SHARED)/data/disk_images/synthetic/mbr_fat.E01
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

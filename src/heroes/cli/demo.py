@@ -6,18 +6,20 @@ import shutil
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from heroes.cli.context import AppContext, literal, out_console
 from heroes.cli.scan import _ProgressObserver, print_matches
-from heroes.config import load_settings
+from heroes.config import Settings, load_settings
 from heroes.demo import build_scenario
 from heroes.evidence import ListRole, Match
 from heroes.hashing.importer import import_list
 from heroes.report import ReportFormat, write_report
 from heroes.store import CaseStore, case_chain
 from heroes.triage import scan
+from heroes.triage.metadata import extension_mismatch
 
 
 def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tuple[str, bool]:
@@ -41,6 +43,26 @@ def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tupl
     return got, ok
 
 
+def _image_scenario(out: Console, store: CaseStore, settings: Settings, image: Path, actor: str) -> None:
+    """Triage a disk image: every file inside, deleted entries, true types, acquisition hashes."""
+    out.rule("[bold]Disk image: a seized USB stick as an E01")
+    summary = scan(store, settings, "demo-image", image, actor=actor)
+    case = store.case("demo-image")
+    notes = {f.path: f.explanation for f in store.findings(case, actor) if f.kind in ("warning", "error")}
+    table = Table("file inside the image", "size", "type (from content)", "note", title=image.name)
+    for item in store.items(case, actor, purpose="demo"):
+        inner = item.path.split("!/", 1)[1]
+        note = notes.get(item.path) or extension_mismatch(inner, item.mime) or ""
+        table.add_row(*literal(inner, item.size, item.mime, note))
+    out.print(table)
+    start = next(e for e in store.audit_events(case_chain(case.name)) if e.action == "scan.start")
+    acquired = start.details.get("acquisition", {})
+    out.print(
+        f"{summary.files_seen} files read inside the image without extracting anything; acquisition MD5 "
+        f"{acquired.get('md5')} (matches the hash stored in the E01: {acquired.get('matches_stored')})."
+    )
+
+
 @click.command("demo")
 @click.option(
     "--workdir",
@@ -59,8 +81,15 @@ def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tupl
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder of Meta's benign sample videos (threatexchange/tmk/sample-videos); generated when absent.",
 )
+@click.option(
+    "--image",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A benign disk image to triage as well (e.g. ../shared/data/disk_images/synthetic/mbr_fat.E01).",
+)
 @click.pass_obj
-def command(app: AppContext, workdir: Path, photos: Path | None, videos: Path | None) -> None:
+def command(
+    app: AppContext, workdir: Path, photos: Path | None, videos: Path | None, image: Path | None
+) -> None:
     """Build a demo device and hash list, scan, report and verify: the whole job, end to end."""
     out = out_console()
     workdir = workdir.resolve()
@@ -130,6 +159,8 @@ def command(app: AppContext, workdir: Path, photos: Path | None, videos: Path | 
         csv_path = write_report(store, settings, case, actor=actor, fmt=ReportFormat.CSV)
         vics_path = write_report(store, settings, case, actor=actor, fmt=ReportFormat.VICS)
         audit = store.verify_audit(case_chain(case.name))
+        if image is not None and image.is_file():
+            _image_scenario(out, store, settings, image, actor)
         out.rule("[bold]Where to look")
         out.print(f"Case store (SQLite):  {settings.effective_database_url.removeprefix('sqlite:///')}")
         out.print(f"HTML report:          {html}")
