@@ -181,3 +181,26 @@ def test_names_that_look_like_markup_are_printed_as_they_are(
     result = run("hash", str(tmp_path / "odd"))
     assert result.exit_code == 0, result.output
     assert "[/x] [bold]name.txt" in result.stdout
+
+
+def test_verify_notices_a_changed_disk_image(
+    run: Callable[..., Result], shared_data: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    image = tmp_path / "stick.raw"
+    shutil.copyfile(shared_data / "disk_images" / "synthetic" / "mbr_fat.raw", image)
+    assert run("scan", str(image), "--case", "usb").exit_code == 0
+    ok = run("verify", "usb")
+    assert ok.exit_code == 0 and "unchanged" in ok.stdout
+    with image.open("r+b") as handle:  # somebody alters the evidence after ingest
+        handle.seek(image.stat().st_size // 2)
+        handle.write(b"\xff")
+    changed = run("verify", "usb")
+    assert changed.exit_code == 4 and "CHANGED" in changed.stdout and str(image) in changed.output
+    actions = [
+        json.loads(line)["action"] for line in run("audit", "show", "usb", "--json").stdout.splitlines()
+    ]
+    assert actions.count("sources.verify") == 2
+    folder_case = run("verify", "missing-case")
+    assert folder_case.exit_code == 2
