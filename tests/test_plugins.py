@@ -27,7 +27,16 @@ def test_hasher_contract(hasher: Hasher, make_image: Callable[..., Path], settin
     assert isinstance(hasher, Hasher)
     assert hasher.name and hasher.version and hasher.fields
     if hasher.accepts("image/jpeg"):
-        data, mime = make_image("contract.jpg", 9).read_bytes(), "image/jpeg"
+        from PIL import Image
+
+        photo = make_image("contract.jpg", 9)
+        with Image.open(
+            photo
+        ) as im:  # a camera photo: EXIF make and model, so every image plug-in has output
+            exif = im.getexif()
+            exif[0x010F], exif[0x0110] = "ContractCam", "Model 1"
+            im.save(photo, "JPEG", exif=exif, quality=92)
+        data, mime = photo.read_bytes(), "image/jpeg"
     elif hasher.accepts("video/mp4"):
         from tests.hashing.test_video import _encode, _frames
 

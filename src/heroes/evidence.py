@@ -103,6 +103,16 @@ class Item:
     mime: str | None
     source: str
     raw_path: bytes = b""
+    deleted: bool = False
+    extension_mismatch: str | None = None
+    owner_app: str | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    camera_serial: str | None = None
+    captured_at: str | None = None
+    """EXIF capture time as ISO 8601; without a zone it is the camera's local clock."""
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,17 @@ from typing import TypeVar
 from heroes.errors import ConfigError
 from heroes.hashing import MD5, PDQ, SHA1, SHA256, VPDQ, Hasher
 
-__all__ = ["BUILTIN_HASHERS", "HASHER_GROUP", "hashers"]
+__all__ = ["HASHER_GROUP", "builtin_hashers", "hashers"]
 
 HASHER_GROUP = "heroes.hashers"
-BUILTIN_HASHERS: tuple[Hasher, ...] = (MD5, SHA1, SHA256, PDQ, VPDQ)
+
+
+def builtin_hashers() -> tuple[Hasher, ...]:
+    """The hashers that ship with heroes (the EXIF reader lives with triage, which imports this module)."""
+    from heroes.triage.metadata import EXIF
+
+    return (MD5, SHA1, SHA256, PDQ, VPDQ, EXIF)
+
 
 _P = TypeVar("_P", bound=Hasher)
 
@@ -33,7 +40,7 @@ def _unique(plugins: Iterable[_P]) -> tuple[_P, ...]:
 
 def hashers(include_entry_points: bool = True) -> tuple[Hasher, ...]:
     """Built-in hashers followed by those installed under the ``heroes.hashers`` entry-point group."""
-    found: list[Hasher] = list(BUILTIN_HASHERS)
+    found: list[Hasher] = list(builtin_hashers())
     if include_entry_points:
         for point in entry_points(group=HASHER_GROUP):
             plugin = point.load()

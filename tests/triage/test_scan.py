@@ -319,6 +319,7 @@ def test_scanning_a_disk_image(
         assert hits == {p.lstrip("/") for p, f in files.items() if f["sha256"] == listed["sha256"]}
         deleted = [f for f in store.findings(case, "t", kind="warning") if "deleted" in f.explanation]
         assert len(deleted) == len(items) - len(files)  # every extra item is a deleted entry, flagged
+        assert sum(i.deleted for i in items.values()) == len(items) - len(files)
         start = next(e for e in store.audit_events(case_chain("img")) if e.action == "scan.start")
         assert start.details["acquisition"]["md5"]
         again = scan(store, run_settings, "img", path, actor="tester")
@@ -337,3 +338,30 @@ def test_a_file_that_is_not_an_image_or_folder_is_refused(
     text.write_text("not a disk image")
     with pytest.raises(InvalidInput, match="neither a folder nor a disk image"):
         scan(sqlite_store, settings, "x", text, actor="tester")
+
+
+def test_items_carry_camera_gps_and_path_context(
+    tmp_path: Path, sqlite_store: CaseStore, settings: Settings
+) -> None:
+    from tests.conftest import textured_image
+
+    device = tmp_path / "device"
+    folder = device / "WhatsApp" / "Media" / "WhatsApp Images"
+    folder.mkdir(parents=True)
+    photo = textured_image(3)
+    exif = photo.getexif()
+    exif[0x010F], exif[0x0110] = "DemoCam", "DC-1"
+    exif.get_ifd(0x8769)[0xA431] = "SN-12345"  # BodySerialNumber
+    exif.get_ifd(0x8769)[0x9003] = "2024:05:06 07:08:09"  # DateTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 30.0, 0.0), "E", (13.0, 24.0, 36.0)
+    photo.save(folder / "IMG-20240506-WA0001.jpg", "JPEG", exif=exif)
+    (device / "invoice.txt").write_bytes((folder / "IMG-20240506-WA0001.jpg").read_bytes())
+    scan(sqlite_store, settings, "ctx", device, actor="tester")
+    items = {Path(i.path).name: i for i in sqlite_store.items(sqlite_store.case("ctx"), "t")}
+    shot = items["IMG-20240506-WA0001.jpg"]
+    assert (shot.camera_make, shot.camera_model, shot.camera_serial) == ("DemoCam", "DC-1", "SN-12345")
+    assert shot.captured_at == "2024-05-06T07:08:09"
+    assert shot.gps_latitude == pytest.approx(52.5) and shot.gps_longitude == pytest.approx(13.41)
+    assert shot.owner_app == "WhatsApp" and shot.extension_mismatch is None and not shot.deleted
+    assert items["invoice.txt"].extension_mismatch and "image/jpeg" in items["invoice.txt"].extension_mismatch

@@ -68,6 +68,17 @@ __all__ = [
 
 GLOBAL_CHAIN = "global"
 _INSERT_CHUNK = 5000
+# Per-file context that plug-ins and the scan workflow put into FileHashes.values, stored as columns.
+_CONTEXT_FIELDS = (
+    "extension_mismatch",
+    "owner_app",
+    "camera_make",
+    "camera_model",
+    "camera_serial",
+    "captured_at",
+    "gps_latitude",
+    "gps_longitude",
+)
 MALFORMED_KEPT = 1000
 """Malformed records returned in full by an import; the rest are only counted."""
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -825,6 +836,8 @@ class CaseStore:
                     "pdq_quality": r.values.get("pdq_quality"),
                     "pdq_dihedral": ",".join(variants) if variants else None,
                     "vpdq": r.values.get("vpdq"),
+                    "deleted": bool(r.values.get("deleted", False)),
+                    **{key: r.values.get(key) for key in _CONTEXT_FIELDS},
                     "scan_id": scan_id,
                     "recorded_at": now,
                 }
@@ -846,6 +859,8 @@ class CaseStore:
                     "pdq_quality",
                     "pdq_dihedral",
                     "vpdq",
+                    "deleted",
+                    *_CONTEXT_FIELDS,
                     "scan_id",
                     "recorded_at",
                     "source",
@@ -1157,6 +1172,8 @@ class CaseStore:
                 r.mime,
                 r.source,
                 bytes(r.raw_path),
+                bool(r.deleted),
+                *(getattr(r, key) for key in _CONTEXT_FIELDS),
             )
             for r in rows
         ]

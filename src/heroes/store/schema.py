@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 
 __all__ = [
     "audit_events",
@@ -89,12 +90,23 @@ items = Table(
     Column("pdq_quality", Integer),
     Column("pdq_dihedral", Text),
     Column("vpdq", Text),
+    # Per-file context for triage (filled by the exif plug-in and the scan workflow).
+    Column("deleted", Boolean, nullable=False, server_default=sa_false()),
+    Column("extension_mismatch", Text),
+    Column("owner_app", String(100)),
+    Column("camera_make", Text),
+    Column("camera_model", Text),
+    Column("camera_serial", Text),
+    Column("captured_at", String(40)),
+    Column("gps_latitude", Float),
+    Column("gps_longitude", Float),
     Column("scan_id", Integer, ForeignKey("scans.id")),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "path_key"),
     Index(None, "case_id", "md5"),
     Index(None, "case_id", "sha1"),
     Index(None, "case_id", "sha256"),
+    Index(None, "case_id", "camera_serial"),
 )
 
 hash_lists = Table(

@@ -59,9 +59,14 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
+from heroes.config import Settings
+from heroes.hashing.base import Content
+
 __all__ = [
+    "EXIF",
     "EXTENSION_TYPES",
     "OWNER_APPS",
+    "ExifReader",
     "ImageMetadata",
     "extension_mismatch",
     "image_metadata",
@@ -771,3 +776,52 @@ def owner_app(path: str) -> str | None:
             if all(match(parts[start + i]) for i, match in enumerate(matchers)):
                 return app
     return None
+
+
+class _ExifSession:
+    def update(self, chunk: bytes) -> None:
+        """EXIF is read from the kept bytes in ``finish``."""
+
+    def finish(self, content: Content, settings: Settings) -> dict[str, Any]:
+        if content.data is None:
+            with content.open() as handle:  # too big to keep: EXIF sits near the start
+                data = handle.read(_EXIF_HEAD_BYTES)
+        else:
+            data = content.data
+        found = image_metadata(data)
+        values: dict[str, Any] = {
+            "camera_make": found.make,
+            "camera_model": found.model,
+            "camera_serial": found.serial,
+            "captured_at": found.captured_at.isoformat() if found.captured_at else None,
+            "gps_latitude": found.gps_latitude,
+            "gps_longitude": found.gps_longitude,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+class ExifReader:
+    """Camera, capture time and GPS of photos, for triage (a per-file plug-in like the hashers)."""
+
+    name = "exif"
+    version = "1"
+    fields: tuple[str, ...] = (
+        "camera_make",
+        "camera_model",
+        "camera_serial",
+        "captured_at",
+        "gps_latitude",
+        "gps_longitude",
+    )
+
+    def accepts(self, mime: str | None) -> bool:
+        """Photos (JPEG, TIFF, PNG, WebP, HEIF) carry EXIF."""
+        return mime is not None and mime.startswith("image/")
+
+    def begin(self) -> _ExifSession:
+        """Nothing to set up: EXIF is read from the retained bytes."""
+        return _ExifSession()
+
+
+EXIF = ExifReader()
+_EXIF_HEAD_BYTES = 4 * 1024 * 1024

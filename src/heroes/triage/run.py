@@ -29,6 +29,7 @@ from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
+from heroes.triage.metadata import extension_mismatch, owner_app
 
 __all__ = ["WORKER_DIED", "ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
 
@@ -141,7 +142,7 @@ def _hash_in_image(
     )
     try:
         with record.open() as handle:
-            return hash_stream(
+            result = hash_stream(
                 raw_path,
                 handle.read,
                 settings,
@@ -152,7 +153,9 @@ def _hash_in_image(
                 warnings=warnings,
             )
     except OSError as exc:
-        return FileHashes(raw_path, error=f"cannot read inside the image: {exc}", warnings=warnings)
+        result = FileHashes(raw_path, error=f"cannot read inside the image: {exc}", warnings=warnings)
+    result.values["deleted"] = record.deleted
+    return result
 
 
 def hash_paths(
@@ -162,8 +165,13 @@ def hash_paths(
     settings = settings or _worker_settings or Settings()
     plugins = _worker_hashers or hashers()
     if image is not None:
-        return [_hash_in_image(p, image, settings, plugins) for p in raw_paths]
-    return [hash_file(p, settings, plugins) for p in raw_paths]
+        results = [_hash_in_image(p, image, settings, plugins) for p in raw_paths]
+    else:
+        results = [hash_file(p, settings, plugins) for p in raw_paths]
+    for result in results:  # context the path gives away: a lying extension, the app a folder belongs to
+        result.values["extension_mismatch"] = extension_mismatch(result.raw_path, result.mime)
+        result.values["owner_app"] = owner_app(result.path)
+    return results
 
 
 def image_entries(image: bytes) -> Iterator[Entry | Skipped]:
