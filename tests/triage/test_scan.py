@@ -365,3 +365,41 @@ def test_items_carry_camera_gps_and_path_context(
     assert shot.gps_latitude == pytest.approx(52.5) and shot.gps_longitude == pytest.approx(13.41)
     assert shot.owner_app == "WhatsApp" and shot.extension_mismatch is None and not shot.deleted
     assert items["invoice.txt"].extension_mismatch and "image/jpeg" in items["invoice.txt"].extension_mismatch
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_archive_members_are_items_and_bombs_are_findings(
+    tmp_path: Path, make_image: Callable[..., Path], sqlite_store: CaseStore, settings: Settings, workers: int
+) -> None:
+    import io
+    import tarfile
+    import zipfile
+
+    photo = make_image("listed.png", 31, "PNG").read_bytes()
+    device = tmp_path / "device"
+    device.mkdir()
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("holiday/pic.png", photo)
+        z.writestr("../../escape.txt", "name tries to leave the archive")
+    with tarfile.open(device / "backup.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("chats/export.zip")
+        info.size = len(inner.getvalue())
+        tar.addfile(info, io.BytesIO(inner.getvalue()))
+    with zipfile.ZipFile(device / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.bin", b"\0" * (600 * 1024 * 1024 // 100))  # 6 MB of zeros: ratio far over 100
+        z.writestr("ok.txt", "still read")
+    lst = tmp_path / "l.txt"
+    lst.write_text(hashlib.md5(photo).hexdigest() + "\n")
+    sqlite_store.import_hash_list("l", read_hash_list(lst), role=ListRole.KNOWN_BAD, source="t", actor="t")
+    scan(sqlite_store, dataclasses.replace(settings, workers=workers), "arc", device, actor="tester")
+    case = sqlite_store.case("arc")
+    names = {i.path.split(str(device) + "/", 1)[1] for i in sqlite_store.items(case, "t")}
+    assert "backup.tar.gz!/chats/export.zip!/holiday/pic.png" in names
+    assert "bomb.zip!/ok.txt" in names
+    hits = [m.path.split(str(device) + "/", 1)[1] for m in sqlite_store.matches(case, "t")]
+    assert hits == ["backup.tar.gz!/chats/export.zip!/holiday/pic.png"]
+    errors = [f.explanation for f in sqlite_store.findings(case, "t", kind="error")]
+    assert any("bomb" in e or "ratio" in e for e in errors), errors
+    warnings = [f.explanation for f in sqlite_store.findings(case, "t", kind="warning")]
+    assert any("archive member name" in w for w in warnings), warnings

@@ -10,28 +10,41 @@ duplicated (items are unique per case and path, matches per item, entry and algo
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import BinaryIO, Protocol
 
 from heroes.config import Settings
 from heroes.errors import InvalidInput, NotFound
 from heroes.evidence import FileHashes, Finding, ListRole, Match, ScanSummary
 from heroes.hashing import Hasher, Matcher, hash_file
-from heroes.hashing.reader import hash_stream
+from heroes.hashing.reader import hash_stream, open_readonly
 from heroes.plugins import hashers
 from heroes.store import CaseStore
+from heroes.triage.archives import SEPARATOR, ArchiveError, iter_members
 from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 from heroes.triage.metadata import extension_mismatch, owner_app
 
-__all__ = ["WORKER_DIED", "ScanObserver", "count_files", "hash_paths", "scan", "worker_pool"]
+__all__ = [
+    "ARCHIVE_MIMES",
+    "IMAGE_SEPARATOR",
+    "WORKER_DIED",
+    "ScanObserver",
+    "count_files",
+    "hash_paths",
+    "image_entries",
+    "scan",
+    "worker_pool",
+]
 
 
 class ScanObserver(Protocol):
@@ -128,10 +141,72 @@ def _image_index(image: bytes) -> dict[str, ImageFile]:
     return _open_images[image][1]
 
 
+def _inner(raw_path: bytes, image: bytes) -> str:
+    return raw_path[len(image) + len(IMAGE_SEPARATOR) :].decode("utf-8", "surrogateescape")
+
+
+def _reopen(raw_path: bytes) -> BinaryIO:
+    return os.fdopen(open_readonly(raw_path), "rb")
+
+
+ARCHIVE_MIMES = frozenset(
+    {"application/zip", "application/x-tar", "application/gzip", "application/x-gzip", "application/x-bzip2",
+     "application/x-xz"}
+)  # fmt: skip
+"""Containers whose members become items of their own (office documents are zips too, but stay whole)."""
+
+
+def _archive_members(
+    container: FileHashes, opener: Callable[[], BinaryIO], settings: Settings, plugins: Sequence[Hasher]
+) -> list[FileHashes]:
+    """Hash every member of an archive in memory, as items named ``archive!/member``."""
+    found: list[FileHashes] = []
+    prefix = container.path + SEPARATOR
+
+    def raw(display: str) -> bytes:
+        inner = display[len(prefix) :] if display.startswith(prefix) else ""
+        base = container.raw_path + IMAGE_SEPARATOR
+        return base + inner.encode("utf-8", "surrogateescape") if inner else container.raw_path
+
+    try:
+        with opener() as handle:
+            for member in iter_members(handle, container.mime, container_path=container.path):
+                if isinstance(member, ArchiveError):
+                    at = f" at byte {member.offset}" if member.offset is not None else ""
+                    found.append(
+                        FileHashes(
+                            raw(member.path), error=f"archive: {member.message}{at}", error_plugin="archive"
+                        )
+                    )
+                elif member.kind != "file" or member.data is None:
+                    target = f" -> {member.link_target}" if member.link_target else ""
+                    found.append(
+                        FileHashes(raw(member.path), error=f"archive: {member.kind} member{target}; not read",
+                                   error_plugin="archive")
+                    )  # fmt: skip
+                else:
+                    notes = tuple(f"archive member name: {flag}" for flag in member.flags)
+                    found.append(
+                        hash_stream(
+                            raw(member.path),
+                            io.BytesIO(member.data).read,
+                            settings,
+                            plugins,
+                            size=member.size,
+                            mtime=member.mtime.timestamp() if member.mtime else None,
+                            warnings=notes,
+                        )
+                    )
+    except OSError as exc:
+        found.append(FileHashes(container.raw_path + IMAGE_SEPARATOR, error=f"archive: cannot be read: {exc}",
+                                error_plugin="archive"))  # fmt: skip
+    return found
+
+
 def _hash_in_image(
     raw_path: bytes, image: bytes, settings: Settings, plugins: Sequence[Hasher]
 ) -> FileHashes:
-    inner = raw_path[len(image) + len(IMAGE_SEPARATOR) :].decode("utf-8", "surrogateescape")
+    inner = _inner(raw_path, image)
     record = _image_index(image).get(inner)
     if record is None:
         return FileHashes(raw_path, error="no longer found in the image")
@@ -164,10 +239,17 @@ def hash_paths(
     """Hash a batch of files (of a folder, or inside ``image``) with every registered hasher."""
     settings = settings or _worker_settings or Settings()
     plugins = _worker_hashers or hashers()
-    if image is not None:
-        results = [_hash_in_image(p, image, settings, plugins) for p in raw_paths]
-    else:
-        results = [hash_file(p, settings, plugins) for p in raw_paths]
+    results: list[FileHashes] = []
+    for path in raw_paths:
+        if image is not None:
+            result = _hash_in_image(path, image, settings, plugins)
+            opener = _image_index(image)[_inner(path, image)].open if result.mime in ARCHIVE_MIMES else None
+        else:
+            result = hash_file(path, settings, plugins)
+            opener = partial(_reopen, path)
+        results.append(result)
+        if result.mime in ARCHIVE_MIMES and not result.error and opener is not None:
+            results += _archive_members(result, opener, settings, plugins)
     for result in results:  # context the path gives away: a lying extension, the app a folder belongs to
         result.values["extension_mismatch"] = extension_mismatch(result.raw_path, result.mime)
         result.values["owner_app"] = owner_app(result.path)
