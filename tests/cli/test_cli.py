@@ -204,3 +204,24 @@ def test_verify_notices_a_changed_disk_image(
     assert actions.count("sources.verify") == 2
     folder_case = run("verify", "missing-case")
     assert folder_case.exit_code == 2
+
+
+def test_review_queue_lists_hits_then_their_context(
+    run: Callable[..., Result], device: tuple[Path, Path]
+) -> None:
+    folder, lst = device
+    run("hashlist", "import", str(lst), "--name", "series")
+    assert run("scan", str(folder), "--case", "op").exit_code == 0
+    result = run("review", "op", "--json")
+    assert result.exit_code == 0, result.output
+    queue = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (
+        queue[0]["path"].endswith("copy-flipped.png")
+        and queue[0]["reasons"][0] == "matches a known-bad hash list"
+    )
+    others = {Path(q["path"]).name: q["reasons"] for q in queue[1:]}
+    assert others["other.jpg"] == ["in the same folder as 1 known-bad file"]
+    actions = [
+        json.loads(line)["action"] for line in run("audit", "show", "op", "--json").stdout.splitlines()
+    ]
+    assert "priorities.rank" in actions and "items.review" in actions

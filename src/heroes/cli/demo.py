@@ -139,6 +139,14 @@ def command(
         shown = store.matches(case, actor, purpose="demo")
         print_matches(shown, summary)
 
+        queue = Table("priority", "file", "why", title="Review queue: what to look at next, and why")
+        for item, priority, reasons in store.review_queue(case, actor, limit=60):
+            if "matches a known-bad hash list" not in reasons:  # the hits are listed above
+                queue.add_row(
+                    *literal(f"{priority:g}", item.path.split("/device/", 1)[-1], "; ".join(reasons))
+                )
+        out.print(queue)
+
         everything = store.matches(case, actor, include_known_good=True, purpose="demo-check")
         errors = {f.path for f in store.findings(case, actor, kind="error")}
         table = Table("planted file", "transform", "expected", "found", "", title="Expected vs found")

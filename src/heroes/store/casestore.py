@@ -1178,6 +1178,43 @@ class CaseStore:
             for r in rows
         ]
 
+    def replace_priorities(
+        self, case: Case, ranked: Sequence[tuple[int, float, Sequence[str]]], actor: str
+    ) -> None:
+        """Store the review priority and reasons of every item of a case (replacing the last ranking)."""
+        with self._tx() as conn:
+            conn.execute(t.item_context.delete().where(t.item_context.c.case_id == case.id))
+            rows = [
+                {"item_id": i, "case_id": case.id, "priority": p, "reasons": json.dumps(list(r))}
+                for i, p, r in ranked
+            ]
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                conn.execute(t.item_context.insert(), rows[start : start + _INSERT_CHUNK])
+            self._audit(
+                conn,
+                case_chain(case.name),
+                actor,
+                "priorities.rank",
+                case.name,
+                {"items": len(rows), "prioritised": sum(1 for _, p, _ in ranked if p > 0)},
+            )
+
+    def review_queue(self, case: Case, actor: str, limit: int = 50) -> list[tuple[Item, float, list[str]]]:
+        """Items with a priority above zero, highest first, with their reasons (audited as a view)."""
+        rows_query = (
+            select(t.item_context.c.item_id, t.item_context.c.priority, t.item_context.c.reasons)
+            .join(t.items, t.items.c.id == t.item_context.c.item_id)
+            .where(and_(t.item_context.c.case_id == case.id, t.item_context.c.priority > 0))
+            .order_by(t.item_context.c.priority.desc(), t.items.c.path)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            ranked = conn.execute(rows_query).all()
+        items = {
+            i.id: i for i in self.items(case, actor, item_ids=[r.item_id for r in ranked], purpose="review")
+        }
+        return [(items[r.item_id], r.priority, json.loads(r.reasons)) for r in ranked]
+
     def findings(self, case: Case, actor: str, kind: str | None = None) -> list[Finding]:
         """Findings of a case (errors included), audited."""
         query = select(t.findings).where(t.findings.c.case_id == case.id).order_by(t.findings.c.id)

@@ -31,6 +31,7 @@ __all__ = [
     "findings",
     "hash_entries",
     "hash_lists",
+    "item_context",
     "items",
     "matches",
     "metadata",
@@ -178,6 +179,16 @@ findings = Table(
     Column("dedupe_key", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "dedupe_key"),
+)
+
+item_context = Table(
+    "item_context",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("priority", Float, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Index(None, "case_id", "priority"),
 )
 
 audit_events = Table(

@@ -30,6 +30,7 @@ from heroes.hashing.reader import hash_stream, open_readonly
 from heroes.plugins import hashers
 from heroes.store import CaseStore
 from heroes.triage.archives import SEPARATOR, ArchiveError, iter_members
+from heroes.triage.context import rank_case
 from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 from heroes.triage.metadata import extension_mismatch, owner_app
@@ -414,6 +415,7 @@ def scan(
                 finish(_Pending([], hash_paths(todo, settings, image_path), resumed, resumed_bytes, skipped))
         while queue:
             finish(queue.popleft())
+        rank_case(store, case, actor)  # context ranking needs the whole case
         status = "finished"
     finally:
         if pool is not None:
