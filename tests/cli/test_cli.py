@@ -225,3 +225,14 @@ def test_review_queue_lists_hits_then_their_context(
         json.loads(line)["action"] for line in run("audit", "show", "op", "--json").stdout.splitlines()
     ]
     assert "priorities.rank" in actions and "items.review" in actions
+
+
+def test_timeline_csv(run: Callable[..., Result], device: tuple[Path, Path]) -> None:
+    folder, _ = device
+    assert run("scan", str(folder), "--case", "op").exit_code == 0
+    result = run("timeline", "op", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "time,clock,event,path" and len(lines) == 1 + 3
+    assert all(",UTC,file modified," in line for line in lines[1:])
+    assert run("timeline", "op", "--since", "2999-01-01").stdout.count("file modified") == 0
