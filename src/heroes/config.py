@@ -50,6 +50,7 @@ class Settings:
     read_chunk_bytes: int = 1024 * 1024
     whole_file_bytes: int = 64 * 1024 * 1024
     actor: str = ""
+    terms_file: str = ""
 
     @property
     def effective_database_url(self) -> str:

@@ -236,3 +236,16 @@ def test_timeline_csv(run: Callable[..., Result], device: tuple[Path, Path]) -> 
     assert lines[0] == "time,clock,event,path" and len(lines) == 1 + 3
     assert all(",UTC,file modified," in line for line in lines[1:])
     assert run("timeline", "op", "--since", "2999-01-01").stdout.count("file modified") == 0
+
+
+def test_scan_with_agency_terms(
+    run: Callable[..., Result], device: tuple[Path, Path], tmp_path: Path
+) -> None:
+    folder, _ = device
+    terms = tmp_path / "terms.txt"
+    terms.write_text("other; 3\n")
+    assert run("scan", str(folder), "--case", "t", "--terms", str(terms)).exit_code == 0
+    queue = [json.loads(line) for line in run("review", "t", "--json").stdout.splitlines()]
+    assert [(Path(q["path"]).name, q["reasons"]) for q in queue] == [
+        ("other.jpg", ["path has agency term 'other' (3)"])
+    ]

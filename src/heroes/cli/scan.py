@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -100,8 +101,20 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
     "--hashlist", "hashlists", multiple=True, help="Match only against these lists (repeatable; default all)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per match on stdout.")
+@click.option(
+    "--terms",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Agency file-name term list (term, optional weight) that raises review priority.",
+)
 @click.pass_obj
-def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str, ...], as_json: bool) -> None:
+def command(
+    app: AppContext,
+    folder: Path,
+    case_name: str,
+    hashlists: tuple[str, ...],
+    as_json: bool,
+    terms: Path | None,
+) -> None:
     """Hash every file under FOLDER, or inside a disk image (raw, split raw, E01, VMDK, QCOW2, VHD,
     ISO-9660), read-only; match against hash lists and record the case.
 
@@ -117,9 +130,10 @@ def command(app: AppContext, folder: Path, case_name: str, hashlists: tuple[str,
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), _Rates(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         observer = _ProgressObserver(progress, as_json)
+        settings = dataclasses.replace(app.settings, terms_file=str(terms)) if terms else app.settings
         summary = scan(
             app.store,
-            app.settings,
+            settings,
             case_name,
             folder,
             actor=app.actor,

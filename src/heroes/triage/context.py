@@ -21,6 +21,7 @@ from heroes.evidence import Case, Item, ListRole
 from heroes.hashing.index import pack_hex
 from heroes.hashing.mih import PdqMultiIndex
 from heroes.store import CaseStore
+from heroes.triage.terms import TermList
 
 __all__ = ["WEIGHTS", "Context", "rank_case", "rank_items"]
 
@@ -32,6 +33,7 @@ WEIGHTS = {
     "nearby_time": 15.0,
     "same_folder": 10.0,
     "similar_name": 8.0,
+    "name_terms": 5.0,
 }
 """Points per reason; documented in the README so a ranking can be explained."""
 
@@ -79,8 +81,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def rank_items(items: Sequence[Item], hits: set[int]) -> list[Context]:
-    """Priority and reasons for every item, highest priority first (ties: path order)."""
+def rank_items(items: Sequence[Item], hits: set[int], terms: TermList | None = None) -> list[Context]:
+    """Priority and reasons for every item, highest priority first (ties: path order).
+
+    ``terms`` (an agency's weighted file-name terms) add ``name_terms`` points per unit of weight.
+    """
     by_id = {i.id: i for i in items}
     hit_items = [by_id[h] for h in hits if h in by_id]
     folders = Counter(_folder(i.path) for i in hit_items)
@@ -131,18 +136,23 @@ def rank_items(items: Sequence[Item], hits: set[int]) -> list[Context]:
         if stem and (n := stems[stem] - (item.id in hits)) > 0:
             score += WEIGHTS["similar_name"]
             reasons.append(f"named like {_plural(n, 'known-bad file')} ('{stem}…')")
+        found = terms.matches(item.path) if terms else []
+        if found:
+            score += WEIGHTS["name_terms"] * sum(w for _, w in found)
+            listed = ", ".join(f"'{t}' ({w:g})" for t, w in found)
+            reasons.append(f"path has agency term{'s' if len(found) > 1 else ''} {listed}")
         ranked.append(Context(item.id, score, tuple(reasons)))
     order = {i.id: n for n, i in enumerate(sorted(items, key=lambda i: i.path))}
     ranked.sort(key=lambda c: (-c.priority, order[c.item_id]))
     return ranked
 
 
-def rank_case(store: CaseStore, case: Case, actor: str) -> int:
+def rank_case(store: CaseStore, case: Case, actor: str, terms: TermList | None = None) -> int:
     """Rank every item of a case by its context and store the result; returns how many got a priority."""
     items = store.items(case, actor, purpose="context")
     hits = {
         m.item_id for m in store.matches(case, actor, purpose="context") if m.list_role is ListRole.KNOWN_BAD
     }
-    ranked = rank_items(items, hits)
+    ranked = rank_items(items, hits, terms)
     store.replace_priorities(case, [(c.item_id, c.priority, c.reasons) for c in ranked], actor)
     return sum(1 for c in ranked if c.priority > 0)

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from heroes.config import Settings
@@ -34,6 +35,7 @@ from heroes.triage.context import rank_case
 from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 from heroes.triage.metadata import extension_mismatch, owner_app
+from heroes.triage.terms import TermList
 
 __all__ = [
     "ARCHIVE_MIMES",
@@ -415,7 +417,8 @@ def scan(
                 finish(_Pending([], hash_paths(todo, settings, image_path), resumed, resumed_bytes, skipped))
         while queue:
             finish(queue.popleft())
-        rank_case(store, case, actor)  # context ranking needs the whole case
+        terms = TermList.load(Path(settings.terms_file)) if settings.terms_file else None
+        rank_case(store, case, actor, terms)  # context ranking needs the whole case
         status = "finished"
     finally:
         if pool is not None:
