@@ -249,3 +249,18 @@ def test_scan_with_agency_terms(
     assert [(Path(q["path"]).name, q["reasons"]) for q in queue] == [
         ("other.jpg", ["path has agency term 'other' (3)"])
     ]
+
+
+def test_groups_lists_copies(
+    run: Callable[..., Result], tmp_path: Path, make_image: Callable[..., Path]
+) -> None:
+    folder = tmp_path / "copies"
+    first = make_image("a.png", 41, "PNG", folder=folder)
+    (folder / "sent").mkdir()
+    (folder / "sent" / "a-copy.png").write_bytes(first.read_bytes())
+    make_image("small.jpg", 41, "JPEG", lambda im: im.resize((160, 120)), folder=folder)
+    make_image("other.png", 42, "PNG", folder=folder)
+    assert run("scan", str(folder), "--case", "g").exit_code == 0
+    groups = [json.loads(line) for line in run("groups", "g", "--json").stdout.splitlines()]
+    kinds = {g["kind"]: sorted(Path(p).name for p in g["paths"]) for g in groups}
+    assert kinds == {"series": ["a-copy.png", "a.png", "small.jpg"], "duplicates": ["a-copy.png", "a.png"]}
