@@ -264,3 +264,18 @@ def test_groups_lists_copies(
     groups = [json.loads(line) for line in run("groups", "g", "--json").stdout.splitlines()]
     kinds = {g["kind"]: sorted(Path(p).name for p in g["paths"]) for g in groups}
     assert kinds == {"series": ["a-copy.png", "a.png", "small.jpg"], "duplicates": ["a-copy.png", "a.png"]}
+
+
+def test_search_cli(run: Callable[..., Result], device: tuple[Path, Path]) -> None:
+    folder, lst = device
+    run("hashlist", "import", str(lst), "--name", "series")
+    assert run("scan", str(folder), "--case", "op").exit_code == 0
+    found = [
+        json.loads(line) for line in run("search", "op", "--type", "image/", "--json").stdout.splitlines()
+    ]
+    assert Path(found[0]["path"]).name == "copy-flipped.png" and found[0]["priority"] >= 100
+    assert {Path(f["path"]).name for f in found} == {"copy-flipped.png", "other.jpg", "broken.jpg"}
+    listed = run("search", "op", "--list", "series", "--json").stdout.splitlines()
+    assert [Path(json.loads(x)["path"]).name for x in listed] == ["copy-flipped.png"]
+    bad = run("search", "op", "--bbox", "1,2,3")
+    assert bad.exit_code == 2 and "four numbers" in bad.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -240,3 +242,49 @@ def test_hostile_list_text_is_stored_and_bad_lines_are_counted_not_hoarded(store
     assert result.hash_list.malformed_count == MALFORMED_KEPT + 5 and len(result.malformed) == MALFORMED_KEPT
     (entry,) = store.list_entries(result.hash_list, "a")
     assert entry.label == "nul\\x00label" and entry.category == "c" * 300 and entry.record == "r" * 500
+
+
+def test_search_filters_on_both_databases(store: CaseStore) -> None:
+    from heroes.store import SearchQuery
+
+    case = store.create_case("s", "alice")
+    hl = store.import_hash_list(
+        "l", [HashEntry(Algorithm.MD5, MD5, "1", "x")], role=ListRole.KNOWN_BAD, source="t", actor="a"
+    ).hash_list
+    scan_id = store.start_scan(case, "/e", "alice")
+    files = [
+        FileHashes(
+            b"/e/WhatsApp/IMG_1.jpg", size=100, mtime=1_700_000_000.0, mime="image/jpeg",
+            values={"md5": MD5, "sha256": "a" * 64, "camera_serial": "SN-9", "gps_latitude": 52.5,
+                    "gps_longitude": 13.4, "owner_app": "WhatsApp"},
+        ),
+        FileHashes(b"/e/docs/notes.txt", size=5, mtime=1.6e9, mime="text/plain", values={"md5": "1" * 32}),
+        FileHashes(b"/e/old/gone.jpg", size=7, mime="image/jpeg", values={"md5": "2" * 32, "deleted": True}),
+    ]  # fmt: skip
+    ids = store.record_files(case, scan_id, "/e", files, {}, "alice")
+    entry = store.exact_entries([hl], Algorithm.MD5, [MD5])[0][0]
+    store.record_matches(
+        case, [NewMatch(ids[b"/e/WhatsApp/IMG_1.jpg"], entry, hl.id, Algorithm.MD5, 0)], "alice"
+    )
+    store.replace_priorities(case, [(ids[b"/e/WhatsApp/IMG_1.jpg"], 100.0, ["hit"])], "alice")
+
+    def names(**query: object) -> list[str]:
+        return [i.path.rsplit("/", 1)[1] for i, _ in store.search(case, "bob", SearchQuery(**query))]  # type: ignore[arg-type]
+
+    assert names(text="whatsapp img") == ["IMG_1.jpg"]
+    assert names(mime_prefix="image/") == ["IMG_1.jpg", "gone.jpg"]  # priority first
+    assert names(min_size=6, max_size=50) == ["gone.jpg"]
+    assert (
+        names(camera="sn-9")
+        == names(has_gps=True)
+        == names(list_name="l")
+        == names(category="1")
+        == ["IMG_1.jpg"]
+    )
+    assert names(bbox=(52.0, 13.0, 53.0, 14.0)) == ["IMG_1.jpg"] and names(bbox=(0.0, 0.0, 1.0, 1.0)) == []
+    assert names(deleted=True) == ["gone.jpg"]
+    assert names(since=datetime(2023, 1, 1, tzinfo=UTC)) == ["IMG_1.jpg"]
+    assert names(min_priority=50.0) == ["IMG_1.jpg"]
+    assert [e.actor for e in store.audit_events(case_chain("s"))].count(
+        "bob"
+    ) == 12  # every search is audited

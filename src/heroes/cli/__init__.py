@@ -46,9 +46,22 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
 
 
 def _register() -> None:
-    from heroes.cli import audit, case, demo, groups, hash, hashlist, report, review, scan, timeline, verify
+    from heroes.cli import (
+        audit,
+        case,
+        demo,
+        groups,
+        hash,
+        hashlist,
+        report,
+        review,
+        scan,
+        search,
+        timeline,
+        verify,
+    )  # fmt: skip
 
-    for module in (audit, case, demo, groups, hash, hashlist, report, review, scan, timeline, verify):
+    for module in (audit, case, demo, groups, hash, hashlist, report, review, scan, search, timeline, verify):
         cli.add_command(module.command)
 
 

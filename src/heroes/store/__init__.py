@@ -7,6 +7,7 @@ from heroes.store.casestore import (
     ImportResult,
     MatchableItem,
     NewMatch,
+    SearchQuery,
     case_chain,
     path_key,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "ImportResult",
     "MatchableItem",
     "NewMatch",
+    "SearchQuery",
     "case_chain",
     "path_key",
 ]

@@ -29,7 +29,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select, update
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -62,6 +62,7 @@ __all__ = [
     "ImportResult",
     "MatchableItem",
     "NewMatch",
+    "SearchQuery",
     "case_chain",
     "path_key",
 ]
@@ -144,6 +145,26 @@ class MatchableItem:
     pdq_quality: int | None
     pdq_variants: tuple[str, ...]
     vpdq: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What ``heroes search`` filters by; every given condition must hold."""
+
+    text: str = ""
+    mime_prefix: str | None = None
+    min_size: int | None = None
+    max_size: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    camera: str | None = None
+    has_gps: bool = False
+    bbox: tuple[float, float, float, float] | None = None
+    """south, west, north, east in decimal degrees."""
+    deleted: bool | None = None
+    list_name: str | None = None
+    category: str | None = None
+    min_priority: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1214,6 +1235,71 @@ class CaseStore:
             i.id: i for i in self.items(case, actor, item_ids=[r.item_id for r in ranked], purpose="review")
         }
         return [(items[r.item_id], r.priority, json.loads(r.reasons)) for r in ranked]
+
+    def search(
+        self, case: Case, actor: str, query: SearchQuery, limit: int = 50, offset: int = 0
+    ) -> list[tuple[Item, float]]:
+        """Items matching every given condition, by review priority then path (audited as a view).
+
+        Text is matched, case-insensitively, against path, type and camera fields; the same SQL
+        runs on SQLite and PostgreSQL.
+        """
+        i, ctx = t.items, t.item_context
+        conditions: list[Any] = [i.c.case_id == case.id]
+        searched = (i.c.path, i.c.mime, i.c.camera_make, i.c.camera_model, i.c.camera_serial, i.c.owner_app)
+        if query.text:
+            for word in query.text.lower().split():
+                pattern = f"%{word}%"
+                conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(pattern) for c in searched)))
+        if query.mime_prefix:
+            conditions.append(i.c.mime.like(f"{query.mime_prefix}%"))
+        if query.min_size is not None:
+            conditions.append(i.c.size >= query.min_size)
+        if query.max_size is not None:
+            conditions.append(i.c.size <= query.max_size)
+        if query.since is not None:
+            conditions.append(i.c.mtime >= query.since.timestamp())
+        if query.until is not None:
+            conditions.append(i.c.mtime <= query.until.timestamp())
+        if query.camera:
+            like = f"%{query.camera.lower()}%"
+            conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(like) for c in (
+                i.c.camera_make, i.c.camera_model, i.c.camera_serial))))  # fmt: skip
+        if query.has_gps:
+            conditions.append(i.c.gps_latitude.is_not(None))
+        if query.bbox is not None:
+            south, west, north, east = query.bbox
+            conditions += [i.c.gps_latitude.between(south, north), i.c.gps_longitude.between(west, east)]
+        if query.deleted is not None:
+            conditions.append(i.c.deleted.is_(query.deleted))
+        if query.list_name or query.category:
+            hit = (
+                select(t.matches.c.item_id)
+                .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
+                .join(t.hash_entries, t.hash_entries.c.id == t.matches.c.entry_id)
+            )
+            if query.list_name:
+                hit = hit.where(t.hash_lists.c.name == query.list_name)
+            if query.category:
+                hit = hit.where(t.hash_entries.c.category == query.category)
+            conditions.append(i.c.id.in_(hit))
+        priority = func.coalesce(ctx.c.priority, 0.0)
+        if query.min_priority is not None:
+            conditions.append(priority >= query.min_priority)
+        statement = (
+            select(i.c.id, priority.label("priority"))
+            .select_from(i.outerjoin(ctx, ctx.c.item_id == i.c.id))
+            .where(and_(*conditions))
+            .order_by(priority.desc(), i.c.path)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(statement).all()
+        found = {
+            item.id: item for item in self.items(case, actor, item_ids=[r.id for r in rows], purpose="search")
+        }
+        return [(found[r.id], float(r.priority)) for r in rows]
 
     def findings(self, case: Case, actor: str, kind: str | None = None) -> list[Finding]:
         """Findings of a case (errors included), audited."""
