@@ -64,10 +64,20 @@ def command(
 ) -> None:
     """Items of CASE matching WORDS (in path, type, camera, app) and every filter given."""
     query = SearchQuery(
-        text=" ".join(words), mime_prefix=mime, min_size=min_size, max_size=max_size, since=since, until=until,
-        camera=camera, has_gps=has_gps, bbox=_bbox(bbox), deleted=deleted, list_name=list_name,
-        category=category, min_priority=min_priority,
-    )  # fmt: skip
+        text=" ".join(words),
+        mime_prefix=mime,
+        min_size=min_size,
+        max_size=max_size,
+        since=since,
+        until=until,
+        camera=camera,
+        has_gps=has_gps,
+        bbox=_bbox(bbox),
+        deleted=deleted,
+        list_name=list_name,
+        category=category,
+        min_priority=min_priority,
+    )
     store = app.store
     results = store.search(store.case(case), app.actor, query, limit, offset)
     if as_json:
