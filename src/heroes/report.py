@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,6 +99,65 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
     except Exception:  # a thumbnail that cannot be made must never stop the report
         return None
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class _Overview:
+    """The case at a glance: what is in it, where the hits are, where and when photos were taken."""
+
+    types: list[tuple[str, int]]
+    hits: list[tuple[str, str, int]]
+    queue: list[tuple[float, str, str]]
+    gps_svg: str
+    gps_count: int
+    days: list[tuple[str, int, int]]
+    """(day, items modified that day, bar width in pixels)."""
+
+
+def _gps_svg(points: list[tuple[float, float]]) -> str:
+    """A plain scatter plot of GPS points (longitude right, latitude up): no map tiles, no network."""
+    if not points:
+        return ""
+    width, height, pad = 420, 260, 12
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    span_lat, span_lon = max(north - south, 1e-6), max(east - west, 1e-6)
+    dots = "".join(
+        f'<circle cx="{pad + (lon - west) / span_lon * (width - 2 * pad):.1f}" '
+        f'cy="{height - pad - (lat - south) / span_lat * (height - 2 * pad):.1f}" r="4"/>'
+        for lat, lon in points
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="GPS positions"><rect width="100%" height="100%" fill="#f2f4f8"/>'
+        f'<g fill="#c0392b" fill-opacity="0.7">{dots}</g></svg>'
+    )
+
+
+def _overview(store: CaseStore, case: Case, actor: str, bad: list[Match]) -> _Overview:
+    items = store.items(case, actor, purpose="report-overview")
+    types = Counter((i.mime or "unknown").split(";")[0] for i in items).most_common(12)
+    hits = Counter((m.list_name, m.category or "–") for m in bad)
+    queue = [
+        (priority, item.path, "; ".join(reasons))
+        for item, priority, reasons in store.review_queue(case, actor, limit=50)
+    ]
+    points = [
+        (i.gps_latitude, i.gps_longitude)
+        for i in items
+        if i.gps_latitude is not None and i.gps_longitude is not None
+    ]
+    per_day = Counter(i.mtime.date().isoformat() for i in items if i.mtime is not None)
+    top = max(per_day.values(), default=1)
+    days = [(day, n, max(1, round(n / top * 300))) for day, n in sorted(per_day.items())[-60:]]
+    return _Overview(
+        types,
+        [(name, category, n) for (name, category), n in hits.most_common()],
+        queue,
+        _gps_svg(points),
+        len(points),
+        days,
+    )
 
 
 def _write_vics(
@@ -215,10 +275,12 @@ def _write(
         rows = [_Row(items[i], ms, thumbs[i]) for i, ms in grouped.items()]
         shown_thumbnails = sum(1 for v in thumbs.values() if v)
         env = Environment(loader=PackageLoader("heroes", "templates"), autoescape=select_autoescape(["html"]))
+        overview = _overview(store, case, actor, bad)
         html = env.get_template("report.html").render(
             case=case,
             rows=rows,
             counts=counts,
+            overview=overview,
             problems=problems,
             disclaimer=DISCLAIMER,
             generated=generated.isoformat(timespec="seconds"),

@@ -279,3 +279,17 @@ def test_search_cli(run: Callable[..., Result], device: tuple[Path, Path]) -> No
     assert [Path(json.loads(x)["path"]).name for x in listed] == ["copy-flipped.png"]
     bad = run("search", "op", "--bbox", "1,2,3")
     assert bad.exit_code == 2 and "four numbers" in bad.output
+
+
+def test_report_overview_sections(
+    run: Callable[..., Result], device: tuple[Path, Path], tmp_path: Path
+) -> None:
+    folder, lst = device
+    run("hashlist", "import", str(lst), "--name", "series")
+    assert run("scan", str(folder), "--case", "op").exit_code == 0
+    out = tmp_path / "r.html"
+    assert run("report", "op", "-o", str(out)).exit_code == 0
+    page = out.read_text()
+    for section in ('id="types"', 'id="hits"', 'id="queue"', "When files were last modified", 'id="days"'):
+        assert section in page, section
+    assert "in the same folder as 1 known-bad file" in page and "No photo carries a GPS position." in page
