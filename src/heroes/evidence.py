@@ -113,6 +113,11 @@ class Item:
     """EXIF capture time as ISO 8601; without a zone it is the camera's local clock."""
     gps_latitude: float | None = None
     gps_longitude: float | None = None
+    atime: float | None = None
+    ctime: float | None = None
+    """Inode change time on POSIX file systems, entry modification time on NTFS."""
+    btime: float | None = None
+    """Creation (birth) time where the file system records it."""
 
 
 @dataclass(frozen=True, slots=True)

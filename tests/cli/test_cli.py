@@ -233,8 +233,12 @@ def test_timeline_csv(run: Callable[..., Result], device: tuple[Path, Path]) -> 
     result = run("timeline", "op", "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "time,clock,event,path" and len(lines) == 1 + 3
-    assert all(",UTC,file modified," in line for line in lines[1:])
+    assert (
+        lines[0] == "time,clock,event,path" and len(lines) == 1 + 3 * 3
+    )  # modified, accessed, entry changed
+    events = [line.split(",")[2] for line in lines[1:]]
+    assert sorted(set(events)) == ["entry changed", "file accessed", "file modified"]
+    assert events.count("file modified") == 3
     assert run("timeline", "op", "--since", "2999-01-01").stdout.count("file modified") == 0
 
 

@@ -66,9 +66,11 @@ def hash_file(raw_path: bytes, settings: Settings, hashers: Sequence[Hasher]) ->
             return FileHashes(
                 raw_path, error="not a regular file (FIFO, device, socket or directory); skipped"
             )
-        return hash_stream(
+        result = hash_stream(
             raw_path, lambda n: os.read(fd, n), settings, hashers, size=info.st_size, mtime=info.st_mtime
         )
+        result.values["atime"], result.values["ctime"] = info.st_atime, info.st_ctime
+        return result
     except OSError as exc:
         return FileHashes(raw_path, error=f"read failed: {exc.strerror or exc}")
     finally:

@@ -79,6 +79,9 @@ _CONTEXT_FIELDS = (
     "captured_at",
     "gps_latitude",
     "gps_longitude",
+    "atime",
+    "ctime",
+    "btime",
 )
 MALFORMED_KEPT = 1000
 """Malformed records returned in full by an import; the rest are only counted."""

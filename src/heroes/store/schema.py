@@ -101,6 +101,10 @@ items = Table(
     Column("captured_at", String(40)),
     Column("gps_latitude", Float),
     Column("gps_longitude", Float),
+    # File-system times beside mtime (MACB), as POSIX seconds; NULL where the source has none.
+    Column("atime", Float),
+    Column("ctime", Float),
+    Column("btime", Float),
     Column("scan_id", Integer, ForeignKey("scans.id")),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "path_key"),

@@ -233,6 +233,8 @@ def _hash_in_image(
     except OSError as exc:
         result = FileHashes(raw_path, error=f"cannot read inside the image: {exc}", warnings=warnings)
     result.values["deleted"] = record.deleted
+    for key, moment in (("atime", record.accessed), ("ctime", record.changed), ("btime", record.born)):
+        result.values[key] = moment.timestamp() if moment else None
     return result
 
 

@@ -3,7 +3,8 @@
 Why one list: investigators complain that timelines miss EXIF times or mix clocks silently.
 Every event here says which clock it comes from — the file system (UTC) or the camera's own
 clock (zone unknown unless the photo recorded an offset) — so a reader never takes a camera's
-local time for UTC. Sources so far: file modification times and EXIF capture times; chat
+local time for UTC. Sources so far: file-system times (modified, accessed, entry changed, created where
+recorded) and EXIF capture times; chat
 messages and browser visits join when their parsers land.
 """
 
@@ -43,6 +44,13 @@ def build_timeline(
     for item in items:
         if item.mtime is not None:
             events.append(Event(item.mtime, "UTC", "file modified", item.path, item.id))
+        for seconds, what in (
+            (item.atime, "file accessed"),
+            (item.ctime, "entry changed"),
+            (item.btime, "file created"),
+        ):
+            if seconds is not None:
+                events.append(Event(datetime.fromtimestamp(seconds, UTC), "UTC", what, item.path, item.id))
         if item.captured_at:
             try:
                 taken = datetime.fromisoformat(item.captured_at)

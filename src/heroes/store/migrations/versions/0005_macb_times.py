@@ -1,0 +1,29 @@
+"""macb times
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("atime", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("ctime", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("btime", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_column("btime")
+        batch_op.drop_column("ctime")
+        batch_op.drop_column("atime")
