@@ -29,14 +29,16 @@ _BASE_FLAGS = (
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
 
-def open_readonly(raw_path: bytes) -> int:
-    """A read-only descriptor that leaves the file's times alone where permitted."""
+def open_readonly(raw_path: bytes, directory: bool = False) -> int:
+    """A read-only descriptor (of a file, or of a directory to list) that leaves access times alone
+    where permitted."""
+    flags = _BASE_FLAGS | (os.O_DIRECTORY if directory else 0)
     if _NOATIME:
         try:
-            return os.open(raw_path, _BASE_FLAGS | _NOATIME)
+            return os.open(raw_path, flags | _NOATIME)
         except PermissionError:
             pass  # O_NOATIME needs ownership or CAP_FOWNER; fall back to a plain read-only open
-    return os.open(raw_path, _BASE_FLAGS)
+    return os.open(raw_path, flags)
 
 
 @cache

@@ -15,6 +15,8 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from heroes.hashing.reader import open_readonly
+
 __all__ = ["Entry", "Skipped", "walk"]
 
 
@@ -52,18 +54,9 @@ def _kind(mode: int) -> str:
     return "not a regular file; not read"
 
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_NOATIME = getattr(os, "O_NOATIME", 0)
-
-
 def _open_directory(path: bytes) -> int:
     """A directory descriptor that does not update the directory's access time where permitted."""
-    if _NOATIME:
-        try:
-            return os.open(path, _DIR_FLAGS | _NOATIME)
-        except PermissionError:
-            pass  # O_NOATIME needs ownership or CAP_FOWNER
-    return os.open(path, _DIR_FLAGS)
+    return open_readonly(path, directory=True)
 
 
 def _stat(entry: os.DirEntry[str]) -> os.stat_result | OSError:
