@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "GENESIS_HASH",
     "Algorithm",
+    "Artifact",
     "AuditEvent",
     "Case",
     "CategoryScheme",
@@ -184,6 +185,36 @@ class Match:
             return f"vpdq ({self.variant})"
         suffix = "" if self.variant == "original" else f" ({self.variant})"
         return f"{self.algorithm.value} {self.distance}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One record an app left in its database: a text message, a chat message, a visited page.
+
+    Artifacts put what people said and where they browsed on the timeline and into full-text search,
+    next to the files; ``record`` says exactly where in the source database the row came from.
+    """
+
+    parser: str
+    """Name of the ArtifactParser that read it (e.g. ``android-sms``)."""
+    kind: str
+    """``message`` or ``visit``."""
+    app: str
+    """The app in words (``Android SMS``, ``WhatsApp``, ``Chrome``, ``Firefox``)."""
+    record: str
+    """Provenance inside the database, ``table:rowid`` (e.g. ``sms:42``)."""
+    time: datetime | None = None
+    """UTC (aware); None when the row has no usable time."""
+    text: str = ""
+    """Message body, or page title for visits."""
+    sender: str | None = None
+    """Phone number, account id or ``me`` for messages the device's owner sent."""
+    recipient: str | None = None
+    thread: str | None = None
+    """Conversation id (thread, chat JID) so messages of one conversation can be grouped."""
+    direction: str | None = None
+    """``sent`` or ``received`` for messages; None for visits."""
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,8 @@ def command(
     offset: int,
     as_json: bool,
 ) -> None:
-    """Items of CASE matching WORDS (in path, type, camera, app) and every filter given."""
+    """Items of CASE matching WORDS (in path, type, camera, app, document text, messages and visits)
+    and every filter given."""
     query = SearchQuery(
         text=" ".join(words),
         mime_prefix=mime,
@@ -81,16 +82,17 @@ def command(
     store = app.store
     results = store.search(store.case(case), app.actor, query, limit, offset)
     if as_json:
-        for item, priority in results:
+        for item, priority, context in results:
             record = {
                 "path": item.path, "size": item.size, "mime": item.mime, "sha256": item.sha256,
                 "priority": priority, "deleted": item.deleted, "camera_serial": item.camera_serial,
                 "captured_at": item.captured_at, "gps": [item.gps_latitude, item.gps_longitude],
+                "snippet": context,
             }  # fmt: skip
             click.echo(json.dumps(record, ensure_ascii=False))
         return
-    table = Table("priority", "path", "type", "size", "camera", title=f"{len(results)} result(s)")
-    for item, priority in results:
+    table = Table("priority", "path", "type", "size", "camera", "text", title=f"{len(results)} result(s)")
+    for item, priority, context in results:
         camera_text = " ".join(v for v in (item.camera_make, item.camera_model, item.camera_serial) if v)
-        table.add_row(*literal(f"{priority:g}", item.path, item.mime, item.size, camera_text))
+        table.add_row(*literal(f"{priority:g}", item.path, item.mime, item.size, camera_text, context or ""))
     out_console().print(table)

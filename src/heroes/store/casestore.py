@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +30,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    column,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -40,6 +54,7 @@ from heroes.errors import AlreadyExists, AuditChainBroken, InvalidInput, NotFoun
 from heroes.evidence import (
     GENESIS_HASH,
     Algorithm,
+    Artifact,
     AuditEvent,
     Case,
     CategoryScheme,
@@ -65,6 +80,7 @@ __all__ = [
     "SearchQuery",
     "case_chain",
     "path_key",
+    "snippet",
 ]
 
 GLOBAL_CHAIN = "global"
@@ -103,6 +119,38 @@ def _new_id(result: Any) -> int:
 def _text(value: str | None) -> str | None:
     """Text any database accepts: PostgreSQL refuses NUL characters, which hostile lists contain."""
     return None if value is None else value.replace("\x00", "\\x00")
+
+
+TEXT_CHUNK_CHARS = 200_000
+"""Searchable text is stored in chunks of this size: PostgreSQL's tsvector holds at most 1 MB."""
+
+_FTS = table("item_text_fts", column("rowid"), column("body"), column("rank"))
+"""SQLite's FTS5 index over item_text (migration 0006); not part of the metadata on purpose."""
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _search_body(r: FileHashes, artifacts: Sequence[Artifact]) -> str:
+    """What full-text search sees of an item: its name and metadata, its text, its messages and visits."""
+    parts = [r.path.replace("/", " / "), r.mime or ""]
+    parts += [str(r.values[k]) for k in ("owner_app", "camera_make", "camera_model", "camera_serial")
+              if r.values.get(k)]  # fmt: skip
+    if r.values.get("text"):
+        parts.append(str(r.values["text"]))
+    for a in artifacts:
+        parts.append(" ".join(v for v in (a.app, a.sender, a.recipient, a.url, a.text) if v))
+    return "\n".join(parts).replace("\x00", " ")
+
+
+def snippet(body: str, tokens: Sequence[str], width: int = 60) -> str | None:
+    """The words around the first place where a searched token begins a word, on one line."""
+    for token in tokens:
+        found = re.search(rf"(?<![^\W_]){re.escape(token)}", body, re.IGNORECASE)
+        if found:
+            start, end = max(0, found.start() - width), min(len(body), found.end() + width)
+            text = " ".join(body[start:end].split())
+            return ("…" if start else "") + text + ("…" if end < len(body) else "")
+    return None
 
 
 def _now() -> datetime:
@@ -920,6 +968,7 @@ class CaseStore:
                 )
             }
             by_path = {r.raw_path: ids[path_key(r.raw_path)] for r in results}
+            self._replace_text_and_artifacts(conn, case, results, by_path)
             notes: list[Finding] = []
             for r in results:
                 if r.error:
@@ -966,6 +1015,103 @@ class CaseStore:
                 },
             )
         return by_path
+
+    def _replace_text_and_artifacts(
+        self, conn: Connection, case: Case, results: Sequence[FileHashes], by_path: dict[bytes, int]
+    ) -> None:
+        """Searchable text and parsed artifacts of freshly hashed items, replacing an earlier scan's."""
+        ids = list(by_path.values())
+        conn.execute(t.item_text.delete().where(t.item_text.c.item_id.in_(ids)))
+        conn.execute(t.artifacts.delete().where(t.artifacts.c.item_id.in_(ids)))
+        texts: list[dict[str, Any]] = []
+        found: list[dict[str, Any]] = []
+        for r in results:
+            item_id = by_path[r.raw_path]
+            parsed: list[Artifact] = list(r.values.get("artifacts") or ())
+            body = _search_body(r, parsed)
+            texts += [
+                {
+                    "item_id": item_id,
+                    "case_id": case.id,
+                    "chunk": n,
+                    "body": body[start : start + TEXT_CHUNK_CHARS],
+                }
+                for n, start in enumerate(range(0, len(body), TEXT_CHUNK_CHARS))
+            ]
+            found += [
+                {
+                    "case_id": case.id,
+                    "item_id": item_id,
+                    "parser": a.parser,
+                    "kind": a.kind,
+                    "app": a.app,
+                    "record": _text(a.record[:200]),
+                    "time": a.time.timestamp() if a.time else None,
+                    "text": _text(a.text),
+                    "sender": _text(a.sender),
+                    "recipient": _text(a.recipient),
+                    "thread": _text(a.thread),
+                    "direction": a.direction,
+                    "url": _text(a.url),
+                }
+                for a in parsed
+            ]
+        for rows, target in ((texts, t.item_text), (found, t.artifacts)):
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                conn.execute(target.insert(), rows[start : start + _INSERT_CHUNK])
+
+    def artifacts(
+        self,
+        case: Case,
+        actor: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        purpose: str = "view",
+    ) -> list[tuple[Artifact, int, str]]:
+        """Messages and visits parsed from the case's app databases, by time, with their item's id and
+        path (audited as a view of evidence)."""
+        a = t.artifacts
+        query = (
+            select(a, t.items.c.path)
+            .join(t.items, t.items.c.id == a.c.item_id)
+            .where(a.c.case_id == case.id)
+            .order_by(a.c.time, a.c.id)
+        )
+        if since is not None:
+            query = query.where(a.c.time >= _utc(since).timestamp())  # type: ignore[union-attr]
+        if until is not None:
+            query = query.where(a.c.time <= _utc(until).timestamp())  # type: ignore[union-attr]
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            self._audit(
+                conn,
+                case_chain(case.name),
+                actor,
+                f"artifacts.{purpose}",
+                case.name,
+                {"artifacts": len(rows)},
+            )
+        return [
+            (
+                Artifact(
+                    r.parser,
+                    r.kind,
+                    r.app,
+                    r.record,
+                    datetime.fromtimestamp(r.time, UTC) if r.time is not None else None,
+                    r.text,
+                    r.sender,
+                    r.recipient,
+                    r.thread,
+                    r.direction,
+                    r.url,
+                ),
+                r.item_id,
+                r.path,
+            )
+            for r in rows
+        ]
 
     def record_findings(self, case: Case, scan_id: int | None, notes: Sequence[Finding], actor: str) -> None:
         """Findings without an item (unreadable directories, skipped entries), audited."""
@@ -1239,21 +1385,53 @@ class CaseStore:
         }
         return [(items[r.item_id], r.priority, json.loads(r.reasons)) for r in ranked]
 
+    def _fulltext(self, tokens: Sequence[str]) -> tuple[Any, Any]:
+        """Item ids whose searchable text holds every token (as a word prefix), and a relevance
+        subquery (item_id, rel; higher is better), on SQLite FTS5 or PostgreSQL full-text search."""
+        it = t.item_text
+        if self.dialect == "sqlite":
+            expression = " AND ".join(f'"{token}"*' for token in tokens)
+            hit = _FTS.c.body.op("MATCH")(expression)
+            relevance = (
+                select(it.c.item_id, (-func.min(_FTS.c.rank)).label("rel"))
+                .select_from(_FTS.join(it, it.c.id == _FTS.c.rowid))
+                .where(hit)
+                .group_by(it.c.item_id)
+            )
+        else:
+            vector = func.to_tsvector(literal_column("'simple'"), it.c.body)
+            wanted = func.to_tsquery(literal_column("'simple'"), " & ".join(f"{token}:*" for token in tokens))
+            hit = vector.op("@@")(wanted)
+            relevance = (
+                select(it.c.item_id, func.max(func.ts_rank(vector, wanted)).label("rel"))
+                .where(hit)
+                .group_by(it.c.item_id)
+            )
+        return relevance.subquery(), relevance.with_only_columns(it.c.item_id)
+
     def search(
         self, case: Case, actor: str, query: SearchQuery, limit: int = 50, offset: int = 0
-    ) -> list[tuple[Item, float]]:
-        """Items matching every given condition, by review priority then path (audited as a view).
+    ) -> list[tuple[Item, float, str | None]]:
+        """Items matching every given condition, by review priority, then text relevance, then path,
+        with a snippet of the text around the words (audited as a view).
 
-        Text is matched, case-insensitively, against path, type and camera fields; the same SQL
-        runs on SQLite and PostgreSQL.
+        Each word matches when it is part of the path, type, camera or app, or when every letter-and-digit
+        run of it begins a word of the item's full text (extracted document text, messages, visits).
+        The same query runs on SQLite (FTS5) and PostgreSQL (tsvector, 'simple' configuration).
         """
         i, ctx = t.items, t.item_context
         conditions: list[Any] = [i.c.case_id == case.id]
         searched = (i.c.path, i.c.mime, i.c.camera_make, i.c.camera_model, i.c.camera_serial, i.c.owner_app)
-        if query.text:
-            for word in query.text.lower().split():
-                pattern = f"%{word}%"
-                conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(pattern) for c in searched)))
+        all_tokens: list[str] = []
+        for word in query.text.lower().split():
+            pattern = f"%{word}%"
+            like = or_(*(func.lower(func.coalesce(c, "")).like(pattern) for c in searched))
+            tokens = _TOKEN.findall(word)
+            all_tokens += tokens
+            if tokens:
+                _, ids = self._fulltext(tokens)
+                like = or_(like, i.c.id.in_(ids))
+            conditions.append(like)
         if query.mime_prefix:
             conditions.append(i.c.mime.like(f"{query.mime_prefix}%"))
         if query.min_size is not None:
@@ -1265,8 +1443,8 @@ class CaseStore:
         if query.until is not None:
             conditions.append(i.c.mtime <= query.until.timestamp())
         if query.camera:
-            like = f"%{query.camera.lower()}%"
-            conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(like) for c in (
+            camera = f"%{query.camera.lower()}%"
+            conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(camera) for c in (
                 i.c.camera_make, i.c.camera_model, i.c.camera_serial))))  # fmt: skip
         if query.has_gps:
             conditions.append(i.c.gps_latitude.is_not(None))
@@ -1289,20 +1467,36 @@ class CaseStore:
         priority = func.coalesce(ctx.c.priority, 0.0)
         if query.min_priority is not None:
             conditions.append(priority >= query.min_priority)
+        joined = i.outerjoin(ctx, ctx.c.item_id == i.c.id)
+        order: list[Any] = [priority.desc()]
+        if all_tokens:
+            relevance, _ = self._fulltext(all_tokens)
+            joined = joined.outerjoin(relevance, relevance.c.item_id == i.c.id)
+            order.append(func.coalesce(relevance.c.rel, 0.0).desc())
         statement = (
             select(i.c.id, priority.label("priority"))
-            .select_from(i.outerjoin(ctx, ctx.c.item_id == i.c.id))
+            .select_from(joined)
             .where(and_(*conditions))
-            .order_by(priority.desc(), i.c.path)
+            .order_by(*order, i.c.path)
             .limit(limit)
             .offset(offset)
         )
         with self.engine.connect() as conn:
             rows = conn.execute(statement).all()
+            bodies: dict[int, list[str]] = {}
+            if all_tokens and rows:
+                for r in conn.execute(
+                    select(t.item_text.c.item_id, t.item_text.c.body)
+                    .where(t.item_text.c.item_id.in_([r.id for r in rows]))
+                    .order_by(t.item_text.c.item_id, t.item_text.c.chunk)
+                ):
+                    bodies.setdefault(r.item_id, []).append(r.body)
         found = {
             item.id: item for item in self.items(case, actor, item_ids=[r.id for r in rows], purpose="search")
         }
-        return [(found[r.id], float(r.priority)) for r in rows]
+        return [
+            (found[r.id], float(r.priority), snippet("".join(bodies.get(r.id, ())), all_tokens)) for r in rows
+        ]
 
     def findings(self, case: Case, actor: str, kind: str | None = None) -> list[Finding]:
         """Findings of a case (errors included), audited."""

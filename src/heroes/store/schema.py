@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 
 __all__ = [
+    "artifacts",
     "audit_events",
     "audit_heads",
     "cases",
@@ -32,6 +33,7 @@ __all__ = [
     "hash_entries",
     "hash_lists",
     "item_context",
+    "item_text",
     "items",
     "matches",
     "metadata",
@@ -193,6 +195,42 @@ item_context = Table(
     Column("priority", Float, nullable=False),
     Column("reasons", Text, nullable=False),
     Index(None, "case_id", "priority"),
+)
+
+# Searchable text of an item: its path and metadata, the text extracted from it (documents) and the
+# messages and visits parsed from it (app databases), cut into chunks so that no row outgrows
+# PostgreSQL's tsvector limit. Full-text indexes (SQLite FTS5 ``item_text_fts`` with triggers,
+# PostgreSQL GIN over ``to_tsvector('simple', body)``) are created by migration 0006 per dialect.
+item_text = Table(
+    "item_text",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("chunk", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("item_id", "chunk"),
+)
+
+# Messages and visits parsed from app databases in the evidence (heroes.triage.artifacts).
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("parser", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("app", String(100), nullable=False),
+    Column("record", String(200), nullable=False),
+    Column("time", Float),
+    Column("text", Text, nullable=False),
+    Column("sender", Text),
+    Column("recipient", Text),
+    Column("thread", Text),
+    Column("direction", String(20)),
+    Column("url", Text),
+    Index(None, "case_id", "time"),
 )
 
 audit_events = Table(
