@@ -234,7 +234,7 @@ def test_timeline_csv(run: Callable[..., Result], device: tuple[Path, Path]) -> 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert (
-        lines[0] == "time,clock,event,path" and len(lines) == 1 + 3 * 3
+        lines[0] == "time,clock,event,path,detail" and len(lines) == 1 + 3 * 3
     )  # modified, accessed, entry changed
     events = [line.split(",")[2] for line in lines[1:]]
     assert sorted(set(events)) == ["entry changed", "file accessed", "file modified"]

@@ -312,7 +312,8 @@ def test_full_text_search_over_documents_and_messages_on_both_databases(store: C
                    values={"sha256": "1" * 64, "text": "Quarterly invoice for the warehouse rent"}),
         FileHashes(b"/e/b/msgstore.db", size=9, mime="application/vnd.sqlite3",
                    values={"sha256": "2" * 64, "artifacts": [chat]}),
-        FileHashes(b"/e/c/big.txt", size=9, mime="text/plain", values={"sha256": "3" * 64, "text": long_text}),
+        FileHashes(b"/e/c/big.txt", size=9, mime="text/plain",
+                   values={"sha256": "3" * 64, "text": long_text}),
         FileHashes(b"/e/c/other.txt", size=9, mime="text/plain",
                    values={"sha256": "4" * 64, "text": "invoice invoice invoice warehouse"}),
     ]  # fmt: skip

@@ -23,21 +23,26 @@ from heroes.triage.timeline import build_timeline
 @click.option("--until", type=click.DateTime(), help="Only events at or before this time (UTC if no zone).")
 @click.pass_obj
 def command(app: AppContext, case: str, fmt: str, since: datetime | None, until: datetime | None) -> None:
-    """File-system times and photo capture times, each with the clock it comes from."""
+    """File-system times, photo capture times, messages and page visits, each with its clock."""
     store = app.store
-    events = build_timeline(store.items(store.case(case), app.actor, purpose="timeline"), since, until)
-    rows = [(e.time.isoformat(), e.clock, e.event, e.path) for e in events]
+    found = store.case(case)
+    events = build_timeline(
+        store.items(found, app.actor, purpose="timeline"),
+        since,
+        until,
+        store.artifacts(found, app.actor, since=since, until=until, purpose="timeline"),
+    )
+    rows = [(e.time.isoformat(), e.clock, e.event, e.path, e.detail) for e in events]
+    names = ("time", "clock", "event", "path", "detail")
     if fmt == "json":
-        for time, clock, event, path in rows:
-            click.echo(
-                json.dumps({"time": time, "clock": clock, "event": event, "path": path}, ensure_ascii=False)
-            )
+        for row in rows:
+            click.echo(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(["time", "clock", "event", "path"])
+        writer.writerow(names)
         writer.writerows(rows)
     else:
-        table = Table("time", "clock", "event", "path", title=f"Timeline of {case}")
+        table = Table(*names, title=f"Timeline of {case}")
         for row in rows:
             table.add_row(*literal(*row))
         out_console().print(table)
