@@ -106,6 +106,11 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Agency file-name term list (term, optional weight) that raises review priority.",
 )
+@click.option(
+    "--dask",
+    metavar="tcp://HOST:PORT",
+    help="Hash on this Dask cluster (workers must see FOLDER at the same path); only this process writes.",
+)
 @click.pass_obj
 def command(
     app: AppContext,
@@ -114,6 +119,7 @@ def command(
     hashlists: tuple[str, ...],
     as_json: bool,
     terms: Path | None,
+    dask: str | None,
 ) -> None:
     """Hash every file under FOLDER, or inside a disk image (raw, split raw, E01, VMDK, QCOW2, VHD,
     ISO-9660), read-only; match against hash lists and record the case.
@@ -139,6 +145,7 @@ def command(
             actor=app.actor,
             list_names=list(hashlists) or None,
             observer=observer,
+            dask=dask,
         )
     if as_json:
         console.print(

@@ -13,10 +13,11 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from heroes.config import Settings
-from heroes.errors import InvalidInput, NotFound
+from heroes.errors import ExternalError, InvalidInput, NotFound
 from heroes.evidence import FileHashes, Finding, ListRole, Match, ScanSummary
 from heroes.hashing import Hasher, Matcher, hash_file
 from heroes.hashing.reader import hash_stream, open_readonly
@@ -117,7 +118,11 @@ def _hash_alone(raw_path: bytes, settings: Settings, image: bytes | None) -> Fil
 
 
 def _results(pending: _Pending, settings: Settings, image: bytes | None) -> tuple[list[FileHashes], bool]:
-    """The batch's hashes; when a worker died, its tasks' files are hashed again one by one."""
+    """The batch's hashes; when a worker died, its tasks' files are hashed again one by one.
+
+    On a Dask cluster a task whose worker died (``KilledWorker`` after the scheduler's retries) or
+    that failed in transit is hashed again here, file by file, in a local process of its own.
+    """
     results = list(pending.done)
     broken = False
     for future, paths in pending.futures:
@@ -126,22 +131,58 @@ def _results(pending: _Pending, settings: Settings, image: bytes | None) -> tupl
         except BrokenProcessPool:
             broken = True
             results += [_hash_alone(path, settings, image) for path in paths]
+        except Exception:  # a Dask task lost with its worker, or a transport failure
+            results += [_hash_alone(path, settings, image) for path in paths]
     return results, broken
+
+
+def _cluster_task(raw_paths: Sequence[bytes], settings: Settings, image: bytes | None) -> list[FileHashes]:
+    """hash_paths on a Dask worker: the worker's process takes the scan's settings and looks its
+    plug-ins up once, as a local pool worker does at start."""
+    if _worker_settings is None:
+        _init_worker(settings)
+    return hash_paths(raw_paths, settings, image)
+
+
+DASK_CONNECT_SECONDS = 10
+"""How long to keep trying to reach a Dask scheduler before saying it cannot be reached."""
+
+
+def _dask_pool(address: str) -> tuple[Executor, int, Callable[[], None]]:
+    """An executor over the Dask cluster at ``address``, its number of worker threads, and a closer.
+
+    Workers must see the evidence at the same path as the coordinator (a shared, read-only mount);
+    they only hash and return records, the coordinator alone writes to the store.
+    """
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=f"{DASK_CONNECT_SECONDS}s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise ExternalError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    threads = sum(client.nthreads().values())  # type: ignore[no-untyped-call]
+    if threads < 1:
+        client.close()  # type: ignore[no-untyped-call]
+        raise ExternalError(f"the Dask cluster at {address} has no workers")
+    executor: Executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]
+    return executor, threads, client.close
 
 
 IMAGE_SEPARATOR = b"!/"
 """Between a disk image's path and a path inside it, in item paths: ``/cases/phone.E01!/p1/DCIM/1.jpg``."""
 
-# Per worker process: each disk image is opened once and its files indexed by path (an EWF
-# handle belongs to one process; re-walking per task would cost more than hashing).
-_open_images: dict[bytes, tuple[ImageSource, dict[str, ImageFile]]] = {}
+# Per worker process (and thread, as a Dask worker may run several): each disk image is opened once
+# and its files indexed by path (an EWF handle is not shared; re-walking per task would cost more
+# than hashing).
+_open_images = threading.local()
 
 
 def _image_index(image: bytes) -> dict[str, ImageFile]:
-    if image not in _open_images:
+    opened: dict[bytes, tuple[ImageSource, dict[str, ImageFile]]] = _open_images.__dict__.setdefault("by", {})
+    if image not in opened:
         source = ImageSource(image)
-        _open_images[image] = (source, {r.path: r for r in source.walk() if isinstance(r, ImageFile)})
-    return _open_images[image][1]
+        opened[image] = (source, {r.path: r for r in source.walk() if isinstance(r, ImageFile)})
+    return opened[image][1]
 
 
 def _inner(raw_path: bytes, image: bytes) -> str:
@@ -327,8 +368,10 @@ def scan(
     actor: str,
     list_names: Sequence[str] | None = None,
     observer: ScanObserver | None = None,
+    dask: str | None = None,
 ) -> ScanSummary:
-    """Scan a folder into a case and match it against hash lists (all lists when none are named)."""
+    """Scan a folder or disk image into a case and match it against hash lists (all lists when none
+    are named), hashing on local processes or, with ``dask`` (``tcp://HOST:PORT``), on a Dask cluster."""
     observer = observer or _Quiet()
     raw_root = os.fsencode(root)
     if not os.path.exists(raw_root):
@@ -357,13 +400,19 @@ def scan(
     totals = _Totals()
     started = time.monotonic()
     workers = settings.effective_workers
-    pool = worker_pool(settings) if workers > 1 else None
+    close_cluster: Callable[[], None] | None = None
+    pool: Executor | None
+    if dask:
+        pool, workers, close_cluster = _dask_pool(dask)
+    else:
+        pool = worker_pool(settings) if workers > 1 else None
+    task = partial(_cluster_task, settings=settings) if dask else partial(hash_paths, settings=None)
     queue: deque[_Pending] = deque()
 
     def finish(pending: _Pending) -> None:
         nonlocal pool
         results, broken = _results(pending, settings, image_path)
-        if broken and pool is not None:  # every task still queued on the dead pool is retried alone too
+        if broken and pool is not None and close_cluster is None:  # tasks queued on the dead pool too
             pool.shutdown(wait=False, cancel_futures=True)
             pool = worker_pool(settings)
         by_path = store.record_files(case, scan_id, source, results, versions, actor)
@@ -411,7 +460,7 @@ def scan(
                     todo.append(e.raw_path)
             if pool is not None:
                 chunks = [todo[i : i + _TASK_FILES] for i in range(0, len(todo), _TASK_FILES)]
-                futures = [(pool.submit(hash_paths, chunk, None, image_path), chunk) for chunk in chunks]
+                futures = [(pool.submit(task, chunk, image=image_path), chunk) for chunk in chunks]
                 queue.append(_Pending(futures, [], resumed, resumed_bytes, skipped))
                 while sum(len(p.futures) for p in queue) > workers * 4 and len(queue) > 1:
                     finish(queue.popleft())
@@ -423,7 +472,9 @@ def scan(
         rank_case(store, case, actor, terms)  # context ranking needs the whole case
         status = "finished"
     finally:
-        if pool is not None:
+        if close_cluster is not None:
+            close_cluster()
+        elif pool is not None:
             pool.shutdown(wait=status == "finished", cancel_futures=True)
         summary = {
             "files_seen": totals.files_seen,
