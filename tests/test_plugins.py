@@ -1,4 +1,5 @@
-"""One contract test over every registered hasher, and plugin-name uniqueness."""
+"""One contract test over every registered hasher, one over every artifact parser, and plugin-name
+uniqueness."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from heroes.config import Settings
 from heroes.errors import ConfigError
 from heroes.hashing import MD5, Content, Hasher
-from heroes.plugins import _unique, hashers
+from heroes.plugins import _unique, hashers, parsers
+from heroes.triage.artifacts import ArtifactParser, ArtifactSource
+from tests.triage.test_artifacts import chrome_db
 
 
 def test_builtins_are_registered() -> None:
@@ -41,6 +44,10 @@ def test_hasher_contract(hasher: Hasher, make_image: Callable[..., Path], settin
         from tests.hashing.test_video import _encode, _frames
 
         data, mime = _encode(_frames(3, 45, (96, 64))), "video/mp4"
+    elif hasher.accepts("text/plain"):
+        data, mime = b"A contract: the words of a plain note.\n", "text/plain"
+    elif hasher.accepts("application/vnd.sqlite3"):
+        data, mime = chrome_db(), "application/vnd.sqlite3"
     else:
         pytest.skip(f"{hasher.name} applies to neither JPEG nor MP4; give it a sample here")
     assert isinstance(hasher.accepts(mime), bool)
@@ -56,3 +63,17 @@ def test_hasher_contract(hasher: Hasher, make_image: Callable[..., Path], settin
     assert again.finish(Content(b"contract.jpg", len(data), mime, data), settings) == values, (
         "hashers are deterministic"
     )
+
+
+@pytest.mark.parametrize("parser", parsers(), ids=lambda p: p.name)
+def test_parser_contract(parser: ArtifactParser) -> None:
+    assert isinstance(parser, ArtifactParser)
+    assert parser.name and parser.version and parser.app and parser.description
+    for junk in (b"", b"SQLite format 3\x00" + bytes(200), bytes(range(256)) * 8):
+        with ArtifactSource(junk, "junk.db") as source:
+            assert parser.recognises(source) is False
+
+
+def test_parser_names_are_unique_across_builtins_and_entry_points() -> None:
+    names = [p.name for p in parsers()]
+    assert len(names) == len(set(names)) >= 4

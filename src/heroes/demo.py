@@ -15,8 +15,10 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from heroes.config import Settings
 from heroes.hashing import hash_image
 
-__all__ = ["Planted", "Scenario", "build_scenario"]
+__all__ = ["PHONE_SEARCHES", "Planted", "Scenario", "build_phone", "build_scenario"]
 
 _KNOWN = 6
 _UNRELATED = 10
@@ -343,3 +345,89 @@ def build_scenario(
     video_list, video_planted, video_source = _videos(workdir, device, videos, settings)
     planted += video_planted
     return Scenario(device, known_bad, vics, nsrl, video_list, planted, source, video_source)
+
+
+# The phone scenario: words a reviewer searches for, and the files that must come back (documents,
+# an SMS store and a browser history of a benign demo phone).
+PHONE_SEARCHES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("harbour", frozenset({"ferry-timetable.html", "mmssms.db"})),
+    ("invoice 4471", frozenset({"letter.docx"})),
+    ("warehouse keys", frozenset({"notes.txt", "mmssms.db"})),
+    ("bakery", frozenset({"History"})),
+)
+
+_MESSAGES = (  # (minutes after the start, address, type 1 received / 2 sent, body)
+    (0, "+34600000001", 1, "Are the warehouse keys still with the landlord?"),
+    (4, "+34600000001", 2, "Yes, I pick them up on Friday"),
+    (95, "+34600000002", 1, "The ferry leaves the harbour at nine"),
+    (97, "+34600000002", 2, "See you at the harbour then"),
+)
+_VISITS = (  # (minutes after the start, url, title)
+    (30, "https://bakery.example/opening-hours", "Bakery opening hours"),
+    (60, "https://ferry.example/timetable", "Ferry timetable"),
+)
+_PHONE_START = datetime(2025, 3, 14, 8, 0, tzinfo=UTC)
+
+
+def _database(path: Path, schema: str, rows: dict[str, list[tuple[object, ...]]]) -> None:
+    """Write a small SQLite file with an app's own table layout (the columns its parser reads)."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(schema)
+    for table, values in rows.items():
+        marks = ",".join("?" * len(values[0]))
+        db.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    db.commit()
+    path.write_bytes(db.serialize())
+    db.close()
+
+
+def build_phone(workdir: Path) -> Path:
+    """A benign demo phone: a note, a letter, a saved web page, an SMS store and a Chrome history."""
+    import docx  # python-docx: only the demo writes Word files
+
+    phone = workdir / "phone"
+    if phone.exists():
+        shutil.rmtree(phone)
+    documents = phone / "Documents"
+    sms = phone / "data" / "com.android.providers.telephony" / "databases"
+    chrome = phone / "data" / "com.android.chrome" / "app_chrome" / "Default"
+    for folder in (documents, sms, chrome):
+        folder.mkdir(parents=True)
+    (documents / "notes.txt").write_text("Ask about the warehouse keys before Friday.\n", encoding="utf-8")
+    (documents / "ferry-timetable.html").write_text(
+        "<html><head><title>Ferry timetable</title><script>track()</script></head><body>"
+        "<h1>Departures</h1><p>Boats leave the harbour every hour from 7:00.</p></body></html>",
+        encoding="utf-8",
+    )
+    letter = docx.Document()
+    letter.add_heading("Invoice 4471", level=1)
+    letter.add_paragraph("Rent of the storage unit for March. Payable within 30 days.")
+    letter.save(str(documents / "letter.docx"))
+
+    def ms(minutes: int) -> int:
+        return int(_PHONE_START.timestamp() * 1000) + minutes * 60_000
+
+    _database(
+        sms / "mmssms.db",
+        "CREATE TABLE sms (_id INTEGER PRIMARY KEY, thread_id INTEGER, address TEXT, date INTEGER, "
+        "date_sent INTEGER, type INTEGER, body TEXT, read INTEGER);",
+        {"sms": [(n + 1, 1 + n // 2, a, ms(m), ms(m), kind, body, 1) for n, (m, a, kind, body) in
+                 enumerate(_MESSAGES)]},
+    )  # fmt: skip
+    webkit = datetime(1601, 1, 1, tzinfo=UTC)
+
+    def micros(minutes: int) -> int:
+        return int((_PHONE_START - webkit).total_seconds() * 1_000_000) + minutes * 60_000_000
+
+    _database(
+        chrome / "History",
+        "CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT, title TEXT, visit_count INTEGER, "
+        "last_visit_time INTEGER);"
+        "CREATE TABLE visits (id INTEGER PRIMARY KEY, url INTEGER, visit_time INTEGER, from_visit INTEGER, "
+        "transition INTEGER);",
+        {
+            "urls": [(n + 1, url, title, 1, micros(m)) for n, (m, url, title) in enumerate(_VISITS)],
+            "visits": [(n + 1, n + 1, micros(m), 0, 0) for n, (m, _, _) in enumerate(_VISITS)],
+        },
+    )
+    return phone

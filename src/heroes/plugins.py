@@ -9,24 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.metadata import entry_points
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from heroes.errors import ConfigError
 from heroes.hashing import MD5, PDQ, SHA1, SHA256, VPDQ, Hasher
 
-__all__ = ["HASHER_GROUP", "builtin_hashers", "hashers"]
+if TYPE_CHECKING:
+    from heroes.triage.artifacts import ArtifactParser
+
+__all__ = ["HASHER_GROUP", "PARSER_GROUP", "builtin_hashers", "builtin_parsers", "hashers", "parsers"]
 
 HASHER_GROUP = "heroes.hashers"
+PARSER_GROUP = "heroes.parsers"
 
 
 def builtin_hashers() -> tuple[Hasher, ...]:
-    """The hashers that ship with heroes (the EXIF reader lives with triage, which imports this module)."""
+    """The per-file plug-ins that ship with heroes (those of triage live there; triage imports this
+    module, so they are imported when asked for)."""
+    from heroes.triage.artifacts import APP_DATABASES
     from heroes.triage.metadata import EXIF
+    from heroes.triage.text import TEXT
 
-    return (MD5, SHA1, SHA256, PDQ, VPDQ, EXIF)
+    return (MD5, SHA1, SHA256, PDQ, VPDQ, EXIF, TEXT, APP_DATABASES)
 
 
-_P = TypeVar("_P", bound=Hasher)
+def builtin_parsers() -> tuple[ArtifactParser, ...]:
+    """The app-database parsers that ship with heroes (SMS, WhatsApp, Chrome, Firefox)."""
+    from heroes.triage.artifacts import BUILTIN_PARSERS
+
+    return BUILTIN_PARSERS
+
+
+class _Named(Protocol):
+    name: str
+
+
+_P = TypeVar("_P", bound=_Named)
 
 
 def _unique(plugins: Iterable[_P]) -> tuple[_P, ...]:
@@ -46,5 +64,19 @@ def hashers(include_entry_points: bool = True) -> tuple[Hasher, ...]:
             plugin = point.load()
             if not isinstance(plugin, Hasher):
                 raise ConfigError(f"entry point {point.name!r} in {HASHER_GROUP} is not a Hasher")
+            found.append(plugin)
+    return _unique(found)
+
+
+def parsers(include_entry_points: bool = True) -> tuple[ArtifactParser, ...]:
+    """Built-in artifact parsers followed by those installed under the ``heroes.parsers`` group."""
+    from heroes.triage.artifacts import ArtifactParser
+
+    found: list[ArtifactParser] = list(builtin_parsers())
+    if include_entry_points:
+        for point in entry_points(group=PARSER_GROUP):
+            plugin = point.load()
+            if not isinstance(plugin, ArtifactParser):
+                raise ConfigError(f"entry point {point.name!r} in {PARSER_GROUP} is not an ArtifactParser")
             found.append(plugin)
     return _unique(found)

@@ -13,13 +13,14 @@ from rich.table import Table
 from heroes.cli.context import AppContext, literal, out_console
 from heroes.cli.scan import _ProgressObserver, print_matches
 from heroes.config import Settings, load_settings
-from heroes.demo import build_scenario
+from heroes.demo import PHONE_SEARCHES, build_phone, build_scenario
 from heroes.evidence import ListRole, Match
 from heroes.hashing.importer import import_list
 from heroes.report import ReportFormat, write_report
-from heroes.store import CaseStore, case_chain
+from heroes.store import CaseStore, SearchQuery, case_chain
 from heroes.triage import scan
 from heroes.triage.metadata import extension_mismatch
+from heroes.triage.timeline import build_timeline
 
 
 def _verdict(expect: str, found: list[Match], hidden: bool, error: bool) -> tuple[str, bool]:
@@ -61,6 +62,40 @@ def _image_scenario(out: Console, store: CaseStore, settings: Settings, image: P
         f"{summary.files_seen} files read inside the image without extracting anything; acquisition MD5 "
         f"{acquired.get('md5')} (matches the hash stored in the E01: {acquired.get('matches_stored')})."
     )
+
+
+def _phone_scenario(out: Console, store: CaseStore, settings: Settings, workdir: Path, actor: str) -> int:
+    """Text in documents, an SMS store and a browser history: full-text search and a conversation
+    timeline; returns how many searches did not find exactly what was planted."""
+    out.rule("[bold]Documents, messages and browser history on a seized phone")
+    phone = build_phone(workdir)
+    scan(store, settings, "demo-phone", phone, actor=actor)
+    case = store.case("demo-phone")
+    table = Table("search", "found", "text around the words", "", title="heroes search demo-phone WORDS")
+    failures = 0
+    for words, expected in PHONE_SEARCHES:
+        hits = store.search(case, actor, SearchQuery(text=words))
+        names = {item.path.rsplit("/", 1)[-1] for item, _, _ in hits}
+        ok = names == expected
+        failures += 0 if ok else 1
+        for item, _, context in hits:
+            table.add_row(
+                *literal(words, item.path.split("/phone/", 1)[-1], context or ""),
+                "[green]ok[/]" if ok else "[red]UNEXPECTED[/]",
+            )
+        if not hits:
+            table.add_row(*literal(words, "(nothing)", ""), "[red]UNEXPECTED[/]")
+    out.print(table)
+    artifacts = store.artifacts(case, actor, purpose="demo")
+    timeline = Table("time (UTC)", "event", "detail", title="Messages and page visits on the timeline")
+    for e in build_timeline([], artifacts=artifacts):
+        timeline.add_row(*literal(e.time.strftime("%Y-%m-%d %H:%M"), e.event, e.detail))
+    out.print(timeline)
+    out.print(
+        f"{len(artifacts)} messages and visits parsed in memory from the phone's SQLite databases "
+        "(recognised by their tables, not their names). Try: heroes search demo-phone harbour"
+    )
+    return failures
 
 
 @click.command("demo")
@@ -169,6 +204,7 @@ def command(
         audit = store.verify_audit(case_chain(case.name))
         if image is not None and image.is_file():
             _image_scenario(out, store, settings, image, actor)
+        failures += _phone_scenario(out, store, settings, workdir, actor)
         out.rule("[bold]Where to look")
         out.print(f"Case store (SQLite):  {settings.effective_database_url.removeprefix('sqlite:///')}")
         out.print(f"HTML report:          {html}")
@@ -180,7 +216,9 @@ def command(
             f".venv/bin/heroes --home {home} case list"
         )
         if failures:
-            raise click.ClickException(f"{failures} planted file(s) did not give the expected result")
+            raise click.ClickException(
+                f"{failures} planted file(s) or search(es) did not give the expected result"
+            )
         out.print("[green]Demo finished: every planted file gave the expected result.[/]")
     finally:
         store.close()

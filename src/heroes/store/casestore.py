@@ -132,13 +132,12 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 def _search_body(r: FileHashes, artifacts: Sequence[Artifact]) -> str:
     """What full-text search sees of an item: its name and metadata, its text, its messages and visits."""
-    parts = [r.path.replace("/", " / "), r.mime or ""]
+    parts = [str(r.values["text"])] if r.values.get("text") else []  # content first: snippets show it
+    for a in artifacts:
+        parts.append(" ".join(v for v in (a.text, a.url, a.sender, a.recipient, a.app) if v))
+    parts += [r.path.replace("/", " / "), r.mime or ""]
     parts += [str(r.values[k]) for k in ("owner_app", "camera_make", "camera_model", "camera_serial")
               if r.values.get(k)]  # fmt: skip
-    if r.values.get("text"):
-        parts.append(str(r.values["text"]))
-    for a in artifacts:
-        parts.append(" ".join(v for v in (a.app, a.sender, a.recipient, a.url, a.text) if v))
     return "\n".join(parts).replace("\x00", " ")
 
 
@@ -978,6 +977,12 @@ class CaseStore:
                     )
                 notes += [
                     Finding("warning", "reader", "1", w, r.path, by_path[r.raw_path]) for w in r.warnings
+                ]
+                notes += [  # what a plug-in read with a caveat, or could not read, beside the hashes
+                    Finding(
+                        kind, plugin, plugin_versions.get(plugin, "1"), message, r.path, by_path[r.raw_path]
+                    )
+                    for kind, plugin, message in r.values.get("notes", ())
                 ]
             # A file whose content changed since it was recorded: its old matches no longer hold.
             # The old hashes stay on record in a finding and in this batch's audit event.
