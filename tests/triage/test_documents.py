@@ -12,6 +12,7 @@ from heroes.store import CaseStore, SearchQuery, case_chain
 from heroes.triage import scan
 from heroes.triage.timeline import build_timeline
 from tests.triage.test_artifacts import chrome_db, sms_db
+from tests.triage.test_text import _odf, _rezip
 
 
 def _device(root: Path) -> Path:
@@ -25,6 +26,8 @@ def _device(root: Path) -> Path:
     letter = docx.Document()
     letter.add_paragraph("Invoice 4471 for the warehouse rent, due in March.")
     letter.save(str(device / "docs" / "letter.docx"))
+    odt = _odf("<office:text><text:p>Minutes of the allotment committee</text:p></office:text>")
+    (device / "docs" / "minutes.odt").write_bytes(_rezip(odt))  # libmagic calls it application/zip
     phone = device / "phone" / "data"
     phone.mkdir(parents=True)
     (phone / "mmssms.db").write_bytes(sms_db(6))
@@ -46,6 +49,9 @@ def test_scan_makes_documents_and_messages_searchable(
 
     assert found("warehouse") == ["letter.docx", "notes.txt"]
     assert found("invoice 4471") == ["letter.docx"]
+    assert found("allotment") == ["minutes.odt"]  # read as a document, not opened as an archive
+    paths = [i.path for i in sqlite_store.items(case, "tester")]
+    assert not [p for p in paths if "minutes.odt!/" in p]
     assert found("harbour") == found("ferry") == ["page.html"]
     assert found("scriptword") == []  # script code is not page text
     assert found("library") == ["mmssms.db", "renamed.bin"]  # a message and a page title
@@ -66,4 +72,4 @@ def test_scan_makes_documents_and_messages_searchable(
     broken = [f for f in sqlite_store.findings(case, "tester") if f.path and f.path.endswith("broken.db")]
     assert broken and all(f.plugin == "artifacts" for f in broken)
     assert any(f.kind == "error" and "truncated" in f.explanation for f in broken), broken
-    assert summary.files_hashed == 6 and sqlite_store.verify_audit(case_chain("docs")).events > 0
+    assert summary.files_hashed == 7 and sqlite_store.verify_audit(case_chain("docs")).events > 0

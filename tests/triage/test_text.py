@@ -22,7 +22,14 @@ from heroes.config import Settings
 from heroes.hashing import MD5
 from heroes.hashing.reader import detect_mime, hash_stream
 from heroes.triage import text as text_module
-from heroes.triage.text import TEXT, ExtractedText, extract_text, normalise_whitespace, supported
+from heroes.triage.text import (
+    TEXT,
+    ExtractedText,
+    document_package,
+    extract_text,
+    normalise_whitespace,
+    supported,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -323,9 +330,22 @@ def test_supported_types() -> None:
     ):
         assert supported(mime), mime
     assert supported("application/octet-stream")  # a genuine .docx can come out so; sniffed later
-    for other in ("application/zip", "image/jpeg", "video/mp4", "application/msword", None, ""):
+    assert supported("application/zip")  # so can an OpenDocument file; sniffed later too
+    for other in ("image/jpeg", "video/mp4", "application/msword", None, ""):
         assert not supported(other), other
-    assert TEXT.accepts(DOCX) and not TEXT.accepts("application/zip")
+    assert TEXT.accepts(DOCX) and TEXT.accepts("application/zip")
+
+
+def test_a_document_libmagic_calls_zip_is_read_and_a_real_zip_is_not() -> None:
+    odt = _rezip(_odf("<office:text><text:p>zipped odt words</text:p></office:text>"))  # mimetype deflated
+    assert _mime(odt) == "application/zip" and document_package(odt[:1024])
+    assert _hash(odt, name=b"/x/notes.odt").values["text"] == "zipped odt words"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as plain:
+        plain.writestr("holiday/readme.txt", "just a note")
+    assert not document_package(archive.getvalue()[:1024])
+    result = _hash(archive.getvalue(), name=b"/x/photos.zip")
+    assert result.error is None and "text" not in result.values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,7 +496,7 @@ def test_spreadsheet_cell_cap(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_libmagic_types_are_accepted(build: Callable[[], bytes], words: str) -> None:
     data = build()
     mime = _mime(data)
-    assert supported(mime) and mime != "application/zip", mime
+    assert supported(mime), mime
     assert words in extract_text(data, mime).text
 
 

@@ -37,6 +37,7 @@ from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 from heroes.triage.metadata import extension_mismatch, owner_app
 from heroes.triage.terms import TermList
+from heroes.triage.text import document_package
 
 __all__ = [
     "ARCHIVE_MIMES",
@@ -247,6 +248,17 @@ def _archive_members(
     return found
 
 
+def _is_archive(result: FileHashes, opener: Callable[[], BinaryIO] | None) -> bool:
+    """Whether to open a file's members as items: archives yes, but not Office or OpenDocument files
+    that libmagic calls plain zip (they are documents, and their text is extracted instead)."""
+    if result.mime not in ARCHIVE_MIMES or result.error or opener is None:
+        return False
+    if result.mime == "application/zip":
+        with opener() as handle:
+            return not document_package(handle.read(1024))
+    return True
+
+
 def _hash_in_image(
     raw_path: bytes, image: bytes, settings: Settings, plugins: Sequence[Hasher]
 ) -> FileHashes:
@@ -294,7 +306,8 @@ def hash_paths(
             result = hash_file(path, settings, plugins)
             opener = partial(_reopen, path)
         results.append(result)
-        if result.mime in ARCHIVE_MIMES and not result.error and opener is not None:
+        if _is_archive(result, opener):
+            assert opener is not None
             results += _archive_members(result, opener, settings, plugins)
     for result in results:  # context the path gives away: a lying extension, the app a folder belongs to
         result.values["extension_mismatch"] = extension_mismatch(result.raw_path, result.mime)

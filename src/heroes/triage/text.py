@@ -72,6 +72,7 @@ __all__ = [
     "TEXT",
     "ExtractedText",
     "TextExtractor",
+    "document_package",
     "extract_text",
     "normalise_whitespace",
     "supported",
@@ -150,6 +151,8 @@ _TEXT_APPLICATION = frozenset(
     }
 )
 _UNKNOWN = "application/octet-stream"
+_SNIFFED = frozenset({_UNKNOWN, "application/zip"})
+"""Types whose content is sniffed first: libmagic names some genuine Office and OpenDocument files so."""
 _SNIFF_BYTES = 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _PACKAGE_FIRST_MEMBERS = (b"[Content_Types].xml", b"_rels/", b"docProps/", b"customXml/", b"mimetype")
@@ -161,9 +164,14 @@ def _base_type(mime: str | None) -> str:
 
 
 def supported(mime: str | None) -> bool:
-    """True for the types text is extracted from (``application/octet-stream`` only after a sniff)."""
+    """True for the types text is extracted from (octet-stream and zip only after a sniff)."""
     kind = _base_type(mime)
-    return kind == _UNKNOWN or _kind_of_type(kind, b"") is not None
+    return kind in _SNIFFED or _kind_of_type(kind, b"") is not None
+
+
+def document_package(head: bytes) -> bool:
+    """True when a zip's first member says it is an Office or OpenDocument package, not an archive."""
+    return _sniff(head) == "package"
 
 
 def _kind_of_type(mime: str, head: bytes) -> str | None:
@@ -205,7 +213,7 @@ def _sniff(head: bytes) -> str | None:
 
 def _kind(mime: str | None, head: bytes) -> str | None:
     base = _base_type(mime)
-    return _sniff(head) if base == _UNKNOWN else _kind_of_type(base, head)
+    return _sniff(head) if base in _SNIFFED else _kind_of_type(base, head)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -829,7 +837,7 @@ class _TextSession:
         head = content.data[:_SNIFF_BYTES] if content.data is not None else (self._head or b"")
         kind = _kind(content.mime, head)
         if kind is None:
-            return {}  # application/octet-stream that is not a document
+            return {}  # octet-stream or zip content that is not a document
         data = content.data
         if data is None:
             partial = kind in ("text", "html", "rtf")  # their start is worth having on its own
