@@ -51,6 +51,7 @@ class Settings:
     whole_file_bytes: int = 64 * 1024 * 1024
     actor: str = ""
     terms_file: str = ""
+    name_model_file: str = ""
 
     @property
     def effective_database_url(self) -> str:

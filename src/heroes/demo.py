@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from heroes.config import Settings
 from heroes.hashing import hash_image
 
-__all__ = ["PHONE_SEARCHES", "Planted", "Scenario", "build_phone", "build_scenario"]
+__all__ = ["PHONE_SEARCHES", "Planted", "Scenario", "build_phone", "build_scenario", "write_labelled_names"]
 
 _KNOWN = 6
 _UNRELATED = 10
@@ -431,3 +431,39 @@ def build_phone(workdir: Path) -> Path:
         },
     )
     return phone
+
+
+# Benign stand-in for an agency's labelled file names: "relevant" names follow one made-up naming
+# habit (a collector's series codes glued to place words and counters), the rest are what devices
+# and people ordinarily produce. Real models are trained on an agency's own data, never shipped.
+_HABIT_CODES = ("kx", "qv", "zr", "jw")
+_HABIT_WORDS = ("lake", "forest", "garden", "harbour", "meadow", "castle", "bridge", "valley")
+_ORDINARY = (
+    "IMG_{n:04d}.JPG", "DSC{n:05d}.jpg", "Screenshot_2024-0{m}-1{d}-10-2{d}-33.png", "invoice_{n}.pdf",
+    "document ({d}).docx", "WhatsApp Image 2024-0{m}-0{d} at 12.3{d}.jpeg", "scan_{n:03d}.tif",
+    "holiday {m}.jpg", "lake trip {d}.jpg", "garden_plan_v{d}.xlsx", "VID_2024{m:02d}{d:02d}_1{n:05d}.mp4",
+)  # fmt: skip
+
+
+def write_labelled_names(path: Path, count: int = 2000, seed: int = 7) -> Path:
+    """Write a CSV of benign synthetic ``path,label`` rows for ``heroes names train`` (about a third 1s)."""
+    rng = np.random.default_rng(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label"])
+        for _ in range(count):
+            n, m, d = int(rng.integers(1, 9999)), int(rng.integers(1, 10)), int(rng.integers(1, 10))
+            folder = str(rng.choice(["DCIM/Camera", "Downloads", "Pictures/old", "Documents", "backup/2023"]))
+            relevant = rng.random() < 0.35
+            if relevant:
+                code = str(rng.choice(_HABIT_CODES)) if rng.random() < 0.8 else ""  # the habit slips
+                word = str(rng.choice(_HABIT_WORDS))
+                glue = str(rng.choice(["", "", "_", " "]))
+                name = (
+                    f"{code}{n % 97:02d}{glue}{word}{d}" + str(rng.choice(["", "_b", "-new", "v2"])) + ".jpg"
+                )
+            else:
+                name = str(rng.choice(_ORDINARY)).format(n=n, m=m, d=d)
+            label = relevant if rng.random() >= 0.03 else not relevant  # labelling mistakes happen
+            writer.writerow([f"{folder}/{name}", int(label)])
+    return path

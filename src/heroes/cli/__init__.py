@@ -53,6 +53,7 @@ def _register() -> None:
         groups,
         hash,
         hashlist,
+        names,
         report,
         review,
         scan,
@@ -61,7 +62,9 @@ def _register() -> None:
         verify,
     )  # fmt: skip
 
-    for module in (audit, case, demo, groups, hash, hashlist, report, review, scan, search, timeline, verify):
+    for module in (
+        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, timeline, verify
+    ):  # fmt: skip
         cli.add_command(module.command)
 
 

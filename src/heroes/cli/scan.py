@@ -107,6 +107,11 @@ def print_matches(found: list[Match], summary: ScanSummary) -> None:
     help="Agency file-name term list (term, optional weight) that raises review priority.",
 )
 @click.option(
+    "--name-model",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="File-name model trained on the agency's labelled paths ('heroes names train').",
+)
+@click.option(
     "--dask",
     metavar="tcp://HOST:PORT",
     help="Hash on this Dask cluster (workers must see FOLDER at the same path); only this process writes.",
@@ -119,6 +124,7 @@ def command(
     hashlists: tuple[str, ...],
     as_json: bool,
     terms: Path | None,
+    name_model: Path | None,
     dask: str | None,
 ) -> None:
     """Hash every file under FOLDER, or inside a disk image (raw, split raw, E01, VMDK, QCOW2, VHD,
@@ -136,7 +142,11 @@ def command(
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), _Rates(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         observer = _ProgressObserver(progress, as_json)
-        settings = dataclasses.replace(app.settings, terms_file=str(terms)) if terms else app.settings
+        settings = app.settings
+        if terms:
+            settings = dataclasses.replace(settings, terms_file=str(terms))
+        if name_model:
+            settings = dataclasses.replace(settings, name_model_file=str(name_model))
         summary = scan(
             app.store,
             settings,

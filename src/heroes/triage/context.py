@@ -21,6 +21,7 @@ from heroes.evidence import Case, Item, ListRole
 from heroes.hashing.index import pack_hex
 from heroes.hashing.mih import PdqMultiIndex
 from heroes.store import CaseStore
+from heroes.triage.names import NameModel
 from heroes.triage.terms import TermList
 
 __all__ = ["WEIGHTS", "Context", "rank_case", "rank_items"]
@@ -34,6 +35,7 @@ WEIGHTS = {
     "same_folder": 10.0,
     "similar_name": 8.0,
     "name_terms": 5.0,
+    "name_model": 30.0,
 }
 """Points per reason; documented in the README so a ranking can be explained."""
 
@@ -81,11 +83,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def rank_items(items: Sequence[Item], hits: set[int], terms: TermList | None = None) -> list[Context]:
+def rank_items(
+    items: Sequence[Item], hits: set[int], terms: TermList | None = None, names: NameModel | None = None
+) -> list[Context]:
     """Priority and reasons for every item, highest priority first (ties: path order).
 
-    ``terms`` (an agency's weighted file-name terms) add ``name_terms`` points per unit of weight.
+    ``terms`` (an agency's weighted file-name terms) add ``name_terms`` points per unit of weight;
+    ``names`` (an agency's trained file-name model) adds ``name_model`` points times its score for
+    names it scores at or above its threshold.
     """
+    name_scores = names.scores([i.path for i in items]).tolist() if names else [0.0] * len(items)
     by_id = {i.id: i for i in items}
     hit_items = [by_id[h] for h in hits if h in by_id]
     folders = Counter(_folder(i.path) for i in hit_items)
@@ -105,7 +112,7 @@ def rank_items(items: Sequence[Item], hits: set[int], terms: TermList | None = N
                 near[others[q].id] += 1
 
     ranked: list[Context] = []
-    for item in items:
+    for item, name_score in zip(items, name_scores, strict=True):
         score = 0.0
         reasons: list[str] = []
         if item.id in hits:
@@ -141,18 +148,25 @@ def rank_items(items: Sequence[Item], hits: set[int], terms: TermList | None = N
             score += WEIGHTS["name_terms"] * sum(w for _, w in found)
             listed = ", ".join(f"'{t}' ({w:g})" for t, w in found)
             reasons.append(f"path has agency term{'s' if len(found) > 1 else ''} {listed}")
+        if names is not None and name_score >= names.threshold:
+            score += WEIGHTS["name_model"] * name_score
+            reasons.append(
+                f"file name resembles names the agency's model learnt as relevant ({name_score:.2f})"
+            )
         ranked.append(Context(item.id, score, tuple(reasons)))
     order = {i.id: n for n, i in enumerate(sorted(items, key=lambda i: i.path))}
     ranked.sort(key=lambda c: (-c.priority, order[c.item_id]))
     return ranked
 
 
-def rank_case(store: CaseStore, case: Case, actor: str, terms: TermList | None = None) -> int:
+def rank_case(
+    store: CaseStore, case: Case, actor: str, terms: TermList | None = None, names: NameModel | None = None
+) -> int:
     """Rank every item of a case by its context and store the result; returns how many got a priority."""
     items = store.items(case, actor, purpose="context")
     hits = {
         m.item_id for m in store.matches(case, actor, purpose="context") if m.list_role is ListRole.KNOWN_BAD
     }
-    ranked = rank_items(items, hits, terms)
+    ranked = rank_items(items, hits, terms, names)
     store.replace_priorities(case, [(c.item_id, c.priority, c.reasons) for c in ranked], actor)
     return sum(1 for c in ranked if c.priority > 0)

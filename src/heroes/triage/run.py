@@ -36,6 +36,7 @@ from heroes.triage.context import rank_case
 from heroes.triage.folder import Entry, Skipped, walk
 from heroes.triage.image import ImageFile, ImageSource, acquisition_hashes, is_disk_image
 from heroes.triage.metadata import extension_mismatch, owner_app
+from heroes.triage.names import NameModel
 from heroes.triage.terms import TermList
 from heroes.triage.text import document_package
 
@@ -482,7 +483,8 @@ def scan(
         while queue:
             finish(queue.popleft())
         terms = TermList.load(Path(settings.terms_file)) if settings.terms_file else None
-        rank_case(store, case, actor, terms)  # context ranking needs the whole case
+        names = NameModel.load(Path(settings.name_model_file)) if settings.name_model_file else None
+        rank_case(store, case, actor, terms, names)  # context ranking needs the whole case
         status = "finished"
     finally:
         if close_cluster is not None:
