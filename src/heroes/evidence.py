@@ -21,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CategoryScheme",
+    "Decision",
     "FileHashes",
     "Finding",
     "HashEntry",
@@ -29,7 +30,9 @@ __all__ = [
     "ListRole",
     "Malformed",
     "Match",
+    "Role",
     "ScanSummary",
+    "User",
     "audit_digest",
 ]
 
@@ -75,6 +78,44 @@ class ListRole(StrEnum):
 
     KNOWN_BAD = "known-bad"
     KNOWN_GOOD = "known-good"
+
+
+class Role(StrEnum):
+    """What a user of the review app may do; what they may see is limited by case membership too."""
+
+    ADMIN = "admin"
+    """Manages users and memberships; sees every case."""
+    INVESTIGATOR = "investigator"
+    """Reviews and categorises the cases they are a member of, and runs searches."""
+    REVIEWER = "reviewer"
+    """Reviews and categorises the cases they are a member of."""
+    AUDITOR = "auditor"
+    """Reads the audit trail of the cases they are a member of; sees no media and no item details."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account of the review app."""
+
+    id: int
+    name: str
+    role: Role
+    disabled: bool = False
+    must_change_password: bool = False
+    blur_thumbnails: bool = True
+    """Per-user wellbeing setting: thumbnails blurred and greyscale unless revealed one at a time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A reviewer's categorisation of an item, with tags and a note."""
+
+    item_id: int
+    category: str | None
+    tags: tuple[str, ...]
+    note: str
+    decided_by: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

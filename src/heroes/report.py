@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
-import io
-import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,15 +22,13 @@ from enum import StrEnum
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from PIL import ImageFilter, ImageOps
 
 from heroes import __version__
 from heroes.config import Settings
 from heroes.errors import InvalidInput
 from heroes.evidence import Algorithm, Case, CategoryScheme, HashEntry, Item, ListRole, Match
-from heroes.hashing import open_readonly
-from heroes.hashing.pdq import open_image
 from heroes.store import CaseStore
+from heroes.triage.media import read_item, thumbnail
 
 __all__ = ["DISCLAIMER", "ReportFormat", "Thumbnails", "default_report_path", "write_report"]
 
@@ -41,8 +37,6 @@ DISCLAIMER = (
     "equals or resembles an entry of a list; it does not say what the file shows or who is responsible. "
     "A missing match does not mean a file is harmless."
 )
-_THUMB_SIZE = 160
-_BLUR_RADIUS = 6
 
 
 class ReportFormat(StrEnum):
@@ -83,22 +77,11 @@ def _thumbnail(item: Item, mode: Thumbnails, settings: Settings) -> str | None:
     if item.size > settings.max_image_bytes:
         return None
     try:
-        fd = open_readonly(item.raw_path)
-        with os.fdopen(fd, "rb") as handle, open_image(handle) as im:
-            if im.size[0] * im.size[1] > settings.max_image_pixels:
-                return None
-            im.draft("L", (_THUMB_SIZE * 2, _THUMB_SIZE * 2))
-            small = ImageOps.exif_transpose(
-                im.convert("L") if mode is Thumbnails.BLURRED else im.convert("RGB")
-            )
-            small.thumbnail((_THUMB_SIZE, _THUMB_SIZE))
-            if mode is Thumbnails.BLURRED:
-                small = small.filter(ImageFilter.GaussianBlur(_BLUR_RADIUS))
-            out = io.BytesIO()
-            small.save(out, "JPEG", quality=70)
+        data = read_item(item.raw_path, settings.max_image_bytes)
+        jpeg = thumbnail(data, settings, blurred=mode is Thumbnails.BLURRED)
     except Exception:  # a thumbnail that cannot be made must never stop the report
         return None
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

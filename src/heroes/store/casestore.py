@@ -58,6 +58,7 @@ from heroes.evidence import (
     AuditEvent,
     Case,
     CategoryScheme,
+    Decision,
     FileHashes,
     Finding,
     HashEntry,
@@ -69,6 +70,7 @@ from heroes.evidence import (
     audit_digest,
 )
 from heroes.store import schema as t
+from heroes.store.accounts import AccountStore
 
 __all__ = [
     "GLOBAL_CHAIN",
@@ -77,6 +79,7 @@ __all__ = [
     "ImportResult",
     "MatchableItem",
     "NewMatch",
+    "ReviewRow",
     "SearchQuery",
     "case_chain",
     "path_key",
@@ -218,6 +221,18 @@ class SearchQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """One line of the review grid: an item, why it ranks where it does, and what was decided."""
+
+    item: Item
+    priority: float
+    reasons: tuple[str, ...]
+    hits: int
+    """Known-bad matches of the item."""
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewMatch:
     """A match found by the matcher, to be recorded."""
 
@@ -264,6 +279,8 @@ class CaseStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.accounts = AccountStore(self)
+        """Users, memberships, sessions and API tokens of the review app."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -1502,6 +1519,121 @@ class CaseStore:
         return [
             (found[r.id], float(r.priority), snippet("".join(bodies.get(r.id, ())), all_tokens)) for r in rows
         ]
+
+    def review_page(
+        self,
+        case: Case,
+        actor: str,
+        *,
+        order: str = "priority",
+        only_hits: bool = False,
+        undecided: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[ReviewRow]]:
+        """One page of the review grid (``order`` 'priority' or 'hits'), with the total count; audited
+        as a view of the items shown."""
+        i, ctx, d = t.items, t.item_context, t.decisions
+        hits = (
+            select(t.matches.c.item_id, func.count().label("hits"))
+            .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
+            .where(and_(t.matches.c.case_id == case.id, t.hash_lists.c.role == ListRole.KNOWN_BAD.value))
+            .group_by(t.matches.c.item_id)
+            .subquery()
+        )
+        priority = func.coalesce(ctx.c.priority, 0.0)
+        hit_count = func.coalesce(hits.c.hits, 0)
+        joined = i.outerjoin(ctx, ctx.c.item_id == i.c.id).outerjoin(hits, hits.c.item_id == i.c.id)
+        conditions: list[Any] = [i.c.case_id == case.id]
+        if only_hits:
+            conditions.append(hits.c.hits > 0)
+        if undecided:
+            conditions.append(i.c.id.not_in(select(d.c.item_id).where(d.c.case_id == case.id)))
+        ordering = (
+            [hit_count.desc(), priority.desc()] if order == "hits" else [priority.desc(), hit_count.desc()]
+        )
+        statement = (
+            select(i.c.id, priority.label("priority"), ctx.c.reasons, hit_count.label("hits"))
+            .select_from(joined)
+            .where(and_(*conditions))
+            .order_by(*ordering, i.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            total = int(
+                conn.execute(select(func.count()).select_from(joined).where(and_(*conditions))).scalar() or 0
+            )
+            rows = conn.execute(statement).all()
+        ids = [r.id for r in rows]
+        items = {item.id: item for item in self.items(case, actor, item_ids=ids, purpose="review-grid")}
+        decided = self.decisions(case, ids)
+        return total, [
+            ReviewRow(items[r.id], float(r.priority), tuple(json.loads(r.reasons or "[]")), int(r.hits),
+                      decided.get(r.id))
+            for r in rows
+        ]  # fmt: skip
+
+    def record_decisions(
+        self,
+        case: Case,
+        item_ids: Sequence[int],
+        actor: str,
+        *,
+        category: str | None,
+        tags: Sequence[str] = (),
+        note: str = "",
+    ) -> int:
+        """Categorise items of the case (replacing an earlier decision); audited with the old and new
+        values so the trail holds every decision. Ids of other cases are refused."""
+        wanted = sorted(set(item_ids))
+        with self._tx() as conn:
+            found = {
+                r.id
+                for r in conn.execute(select(t.items.c.id).where(and_(t.items.c.case_id == case.id,
+                                                                      t.items.c.id.in_(wanted))))
+            }  # fmt: skip
+            if missing := [n for n in wanted if n not in found]:
+                raise NotFound(f"no item {missing[0]} in case {case.name!r}")
+            before = {
+                r.item_id: r.category
+                for r in conn.execute(select(t.decisions).where(t.decisions.c.item_id.in_(wanted)))
+            }
+            labels = json.dumps(sorted(set(tags)))
+            rows = [
+                {"item_id": n, "case_id": case.id, "category": category, "tags": labels,
+                 "note": _text(note) or "", "decided_by": actor, "decided_at": _now()}
+                for n in wanted
+            ]  # fmt: skip
+            stmt = self._insert(t.decisions)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["item_id"],
+                set_={
+                    c: getattr(stmt.excluded, c)
+                    for c in ("category", "tags", "note", "decided_by", "decided_at")
+                },
+            )
+            if rows:
+                conn.execute(stmt, rows)
+            self._audit(
+                conn, case_chain(case.name), actor, "decision.record", case.name,
+                {"items": wanted, "category": category, "tags": sorted(set(tags)), "note": note,
+                 "before": {str(k): v for k, v in sorted(before.items())}},
+            )  # fmt: skip
+        return len(wanted)
+
+    def decisions(self, case: Case, item_ids: Sequence[int] | None = None) -> dict[int, Decision]:
+        """Current decisions of the case (or of the given items)."""
+        query = select(t.decisions).where(t.decisions.c.case_id == case.id)
+        if item_ids is not None:
+            query = query.where(t.decisions.c.item_id.in_(list(item_ids)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.item_id: Decision(r.item_id, r.category, tuple(json.loads(r.tags)), r.note, r.decided_by,
+                                _utc(r.decided_at) or _now())
+            for r in rows
+        }  # fmt: skip
 
     def findings(self, case: Case, actor: str, kind: str | None = None) -> list[Finding]:
         """Findings of a case (errors included), audited."""

@@ -25,10 +25,12 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 
 __all__ = [
+    "api_tokens",
     "artifacts",
     "audit_events",
     "audit_heads",
     "cases",
+    "decisions",
     "findings",
     "hash_entries",
     "hash_lists",
@@ -36,8 +38,11 @@ __all__ = [
     "item_text",
     "items",
     "matches",
+    "memberships",
     "metadata",
     "scans",
+    "sessions",
+    "users",
 ]
 
 metadata = MetaData(
@@ -231,6 +236,62 @@ artifacts = Table(
     Column("direction", String(20)),
     Column("url", Text),
     Index(None, "case_id", "time"),
+)
+
+# Review decisions: one current categorisation per item (its history is in the audit trail).
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("category", String(40)),
+    Column("tags", Text, nullable=False, default="[]"),
+    Column("note", Text, nullable=False, default=""),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# Accounts of the review app (heroes.accounts, heroes.web): Argon2id password hashes, per-case
+# membership, sessions and API tokens stored only as SHA-256 digests of the secrets.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=sa_false()),
+    Column("must_change_password", Boolean, nullable=False, server_default=sa_false()),
+    Column("blur_thumbnails", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, server_default=sa_false()),
 )
 
 audit_events = Table(
