@@ -102,3 +102,25 @@ def test_decisions_and_the_review_page(store: CaseStore) -> None:
     _, page2 = store.review_page(case, "bob", limit=10, offset=10)
     assert not {r.item.id for r in page2} & {r.item.id for r in page}
     assert "items.review-grid" in [e.action for e in store.audit_events(case_chain("d"))]
+
+
+def test_scans_progress_and_neighbours(store: CaseStore) -> None:
+    case = store.create_case("n", "admin")
+    scan_id = store.start_scan(case, "/e", "admin")
+    near = "f" * 63 + "0"  # one bit from "f" * 64
+    files = [
+        FileHashes(b"/e/a/1.jpg", values={"sha256": "1" * 64, "pdq": "f" * 64, "pdq_quality": 90,
+                                          "camera_serial": "SN1"}),
+        FileHashes(b"/e/a/2.jpg", values={"sha256": "2" * 64, "pdq": near, "pdq_quality": 90}),
+        FileHashes(b"/e/a/sub/3.jpg", values={"sha256": "3" * 64, "camera_serial": "SN1"}),
+        FileHashes(b"/e/b/4.jpg", values={"sha256": "4" * 64, "pdq": "0" * 64, "pdq_quality": 90}),
+    ]  # fmt: skip
+    ids = store.record_files(case, scan_id, "/e", files, {}, "admin")
+    [running] = store.scans(case)
+    assert (running["status"], running["recorded"]) == ("running", 4)
+    store.finish_scan(case, scan_id, "finished", {"files_seen": 4}, "admin")
+    assert store.scans(case)[0]["status"] == "finished"
+    [one] = store.items(case, "bob", item_ids=[ids[b"/e/a/1.jpg"]])
+    around = {kind: [i.path for i in items] for kind, items in store.neighbours(case, one, "bob").items()}
+    assert around == {"same folder": ["/e/a/2.jpg"], "same camera": ["/e/a/sub/3.jpg"],
+                      "near-duplicates": ["/e/a/2.jpg"]}  # fmt: skip

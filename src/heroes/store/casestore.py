@@ -503,6 +503,64 @@ class CaseStore:
             "known_good_items": len(good),
         }
 
+    def scans(self, case: Case) -> list[dict[str, Any]]:
+        """The case's scans, newest first, with the items each has recorded so far (progress)."""
+        recorded = (
+            select(t.items.c.scan_id, func.count().label("recorded"))
+            .where(t.items.c.case_id == case.id)
+            .group_by(t.items.c.scan_id)
+            .subquery()
+        )
+        query = (
+            select(t.scans, func.coalesce(recorded.c.recorded, 0).label("recorded"))
+            .outerjoin(recorded, recorded.c.scan_id == t.scans.c.id)
+            .where(t.scans.c.case_id == case.id)
+            .order_by(t.scans.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in row.items() if k != "case_id"}
+            for row in rows
+        ]
+
+    def neighbours(self, case: Case, item: Item, actor: str, limit: int = 20) -> dict[str, list[Item]]:
+        """Items beside one item: same folder, same camera serial, and near-duplicates (PDQ within 31
+        bits); audited as a view."""
+        i = t.items
+        folder = item.path.rsplit("/", 1)[0] + "/" if "/" in item.path else ""
+        ids: dict[str, list[int]] = {"same folder": [], "same camera": [], "near-duplicates": []}
+        with self.engine.connect() as conn:
+            if folder:
+                rows = conn.execute(
+                    select(i.c.id, i.c.path)
+                    .where(and_(i.c.case_id == case.id, i.c.path.startswith(folder, autoescape=True),
+                                i.c.id != item.id))
+                    .order_by(i.c.path)
+                    .limit(limit * 20)
+                ).all()  # fmt: skip
+                ids["same folder"] = [r.id for r in rows if "/" not in r.path[len(folder) :]][:limit]
+            if item.camera_serial:
+                ids["same camera"] = list(conn.scalars(
+                    select(i.c.id).where(and_(i.c.case_id == case.id, i.c.camera_serial == item.camera_serial,
+                                              i.c.id != item.id)).order_by(i.c.path).limit(limit)
+                ))  # fmt: skip
+            if item.pdq and (item.pdq_quality or 0) >= 50:
+                rows = conn.execute(
+                    select(i.c.id, i.c.pdq).where(and_(i.c.case_id == case.id, i.c.pdq.is_not(None),
+                                                       i.c.id != item.id))
+                ).all()  # fmt: skip
+                mine = int(item.pdq, 16)
+                close = sorted(((mine ^ int(r.pdq, 16)).bit_count(), r.id) for r in rows)
+                ids["near-duplicates"] = [n for d, n in close if d <= 31][:limit]
+        wanted = sorted({n for group in ids.values() for n in group})
+        found = (
+            {x.id: x for x in self.items(case, actor, item_ids=wanted, purpose="neighbours")}
+            if wanted
+            else {}
+        )
+        return {kind: [found[n] for n in group if n in found] for kind, group in ids.items()}
+
     # -- hash lists ------------------------------------------------------------------------
 
     def _drop_list(self, conn: Connection, name: str, replace: bool) -> bool:
