@@ -59,11 +59,13 @@ def _register() -> None:
         scan,
         search,
         timeline,
+        user,
         verify,
     )  # fmt: skip
 
     for module in (
-        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, timeline, verify
+        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, timeline, user,
+        verify,
     ):  # fmt: skip
         cli.add_command(module.command)
 

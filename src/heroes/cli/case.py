@@ -1,4 +1,4 @@
-"""``heroes case``: list cases and show one."""
+"""``heroes case``: create and list cases."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def list_(app: AppContext) -> None:
             )
         )
     out_console().print(table)
+
+
+@command.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="What the case is about.")
+@click.pass_obj
+def create(app: AppContext, name: str, description: str) -> None:
+    """Create an empty case (scans also create their case when it is new)."""
+    app.store.create_case(name, app.actor, description)
+    click.echo(f"Case {name} created.")
