@@ -86,9 +86,10 @@ class Role(StrEnum):
     ADMIN = "admin"
     """Manages users and memberships; sees every case."""
     INVESTIGATOR = "investigator"
-    """Reviews and categorises the cases they are a member of, and runs searches."""
+    """Reviews, searches and categorises the cases they are a member of."""
     REVIEWER = "reviewer"
-    """Reviews and categorises the cases they are a member of."""
+    """Reviews, searches and categorises the cases they are a member of (kept apart from investigators
+    so deployments can give them different memberships and, later, different rights)."""
     AUDITOR = "auditor"
     """Reads the audit trail of the cases they are a member of; sees no media and no item details."""
 

@@ -58,13 +58,14 @@ def _register() -> None:
         review,
         scan,
         search,
+        serve,
         timeline,
         user,
         verify,
     )  # fmt: skip
 
     for module in (
-        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, timeline, user,
+        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, serve, timeline, user,
         verify,
     ):  # fmt: skip
         cli.add_command(module.command)

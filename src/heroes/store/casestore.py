@@ -1449,6 +1449,15 @@ class CaseStore:
                 {"items": len(rows), "prioritised": sum(1 for _, p, _ in ranked if p > 0)},
             )
 
+    def priorities(self, case: Case, item_ids: Sequence[int]) -> dict[int, tuple[float, tuple[str, ...]]]:
+        """Review priority and reasons of the given items (from the last ranking)."""
+        query = select(t.item_context).where(
+            and_(t.item_context.c.case_id == case.id, t.item_context.c.item_id.in_(list(item_ids)))
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {r.item_id: (float(r.priority), tuple(json.loads(r.reasons))) for r in rows}
+
     def review_queue(self, case: Case, actor: str, limit: int = 50) -> list[tuple[Item, float, list[str]]]:
         """Items with a priority above zero, highest first, with their reasons (audited as a view)."""
         rows_query = (
