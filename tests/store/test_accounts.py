@@ -8,8 +8,8 @@ import pytest
 
 from heroes.accounts import authenticate, digest, ensure_first_admin, hash_password, new_secret
 from heroes.errors import AlreadyExists, InvalidInput, NotFound
-from heroes.evidence import FileHashes, Role
-from heroes.store import GLOBAL_CHAIN, CaseStore, case_chain
+from heroes.evidence import Algorithm, FileHashes, HashEntry, ListRole, Role
+from heroes.store import GLOBAL_CHAIN, CaseStore, NewMatch, case_chain
 
 
 def test_users_passwords_and_first_admin(store: CaseStore) -> None:
@@ -124,3 +124,34 @@ def test_scans_progress_and_neighbours(store: CaseStore) -> None:
     around = {kind: [i.path for i in items] for kind, items in store.neighbours(case, one, "bob").items()}
     assert around == {"same folder": ["/e/a/2.jpg"], "same camera": ["/e/a/sub/3.jpg"],
                       "near-duplicates": ["/e/a/2.jpg"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("ranked", [True, False])
+def test_review_page_orders_by_hits_and_priority_ranked_or_not(store: CaseStore, ranked: bool) -> None:
+    case = store.create_case("h", "admin")
+    listed = store.import_hash_list(
+        "l", [HashEntry(Algorithm.MD5, "a" * 32, "1"), HashEntry(Algorithm.SHA256, "b" * 64, "1")],
+        role=ListRole.KNOWN_BAD, source="t", actor="admin",
+    ).hash_list  # fmt: skip
+    scan_id = store.start_scan(case, "/e", "admin")
+    files = [FileHashes(f"/e/{n}.jpg".encode(), values={"sha256": f"{n:064x}"}) for n in range(12)]
+    ids = [store.record_files(case, scan_id, "/e", [f], {}, "admin")[f.raw_path] for f in files]
+    entries = {v: e for e, _, v in store.exact_entries([listed], Algorithm.MD5, ["a" * 32])}
+    entries |= {v: e for e, _, v in store.exact_entries([listed], Algorithm.SHA256, ["b" * 64])}
+    found = [
+        NewMatch(ids[3], entries["a" * 32], listed.id, Algorithm.MD5, 0),
+        NewMatch(ids[3], entries["b" * 64], listed.id, Algorithm.SHA256, 0),
+        NewMatch(ids[7], entries["a" * 32], listed.id, Algorithm.MD5, 0),
+    ]
+    store.record_matches(case, found, "admin")
+    if ranked:
+        store.replace_priorities(case, [(n, float(k), []) for k, n in enumerate(ids)], "admin")
+    by_hits = [r.item.id for r in store.review_page(case, "bob", order="hits", limit=4)[1]]
+    assert by_hits[:2] == [ids[3], ids[7]]  # two hits, then one
+    assert by_hits[2:] == [ids[11], ids[10]]  # then by priority (unranked: all 0, newest id first)
+    total, rest = store.review_page(case, "bob", order="hits", limit=4, offset=4)
+    assert total == 12 and [r.item.id for r in rest] == [ids[9], ids[8], ids[6], ids[5]]
+    total, only = store.review_page(case, "bob", only_hits=True)
+    assert total == 2 and [r.hits for r in only] == [2, 1]
+    pages = [r.item.id for k in range(3) for r in store.review_page(case, "bob", limit=5, offset=5 * k)[1]]
+    assert sorted(pages) == sorted(ids) and len(pages) == 12  # every item exactly once across pages

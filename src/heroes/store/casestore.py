@@ -1599,47 +1599,104 @@ class CaseStore:
         offset: int = 0,
     ) -> tuple[int, list[ReviewRow]]:
         """One page of the review grid (``order`` 'priority' or 'hits'), with the total count; audited
-        as a view of the items shown."""
+        as a view of the items shown.
+
+        Pages must come fast at 100,000 items (bench/web_grid.py): when every item of the case has been
+        ranked, a page is read straight off the (case, priority) index of item_context and the known-bad
+        items (few) are put first for the 'hits' order, so no request sorts the whole case.
+        """
+        ctx = t.item_context
+        with self.engine.connect() as conn:
+            hit_rows = conn.execute(
+                select(t.matches.c.item_id, func.count().label("hits"))
+                .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
+                .where(and_(t.matches.c.case_id == case.id, t.hash_lists.c.role == ListRole.KNOWN_BAD.value))
+                .group_by(t.matches.c.item_id)
+            ).all()
+            hits = {r.item_id: int(r.hits) for r in hit_rows}
+            n_items = int(
+                conn.scalar(select(func.count()).select_from(t.items).where(t.items.c.case_id == case.id))
+                or 0
+            )
+            n_ranked = int(
+                conn.scalar(select(func.count()).select_from(ctx).where(ctx.c.case_id == case.id)) or 0
+            )
+            if n_ranked == n_items:
+                page, total = self._ranked_page(conn, case, hits, order, only_hits, undecided, limit, offset)
+            else:  # a scan stopped before ranking: items without a priority count as 0
+                page, total = self._unranked_page(
+                    conn, case, hits, order, only_hits, undecided, limit, offset
+                )
+            details = {
+                r.item_id: (float(r.priority), tuple(json.loads(r.reasons)))
+                for r in conn.execute(select(ctx).where(ctx.c.item_id.in_(page)))
+            }
+        items = {item.id: item for item in self.items(case, actor, item_ids=page, purpose="review-grid")}
+        decided = self.decisions(case, page)
+        return total, [
+            ReviewRow(items[n], *details.get(n, (0.0, ())), hits.get(n, 0), decided.get(n))
+            for n in page
+            if n in items
+        ]
+
+    def _ranked_page(
+        self, conn: Connection, case: Case, hits: dict[int, int], order: str, only_hits: bool,
+        undecided: bool, limit: int, offset: int,
+    ) -> tuple[list[int], int]:  # fmt: skip
+        ctx, d = t.item_context, t.decisions
+        conditions: list[Any] = [ctx.c.case_id == case.id]
+        if undecided:
+            conditions.append(ctx.c.item_id.not_in(select(d.c.item_id).where(d.c.case_id == case.id)))
+        by_priority = (ctx.c.priority.desc(), ctx.c.item_id.desc())
+        hit_ids = list(hits)
+        if only_hits or order == "hits":
+            priority_of = {
+                r.item_id: float(r.priority)
+                for r in conn.execute(
+                    select(ctx.c.item_id, ctx.c.priority).where(and_(*conditions, ctx.c.item_id.in_(hit_ids)))
+                )
+            }
+            ranked_hits = list(priority_of)
+            ranked_hits.sort(key=lambda n: (-hits[n], -priority_of[n], -n))
+            if only_hits:
+                return ranked_hits[offset : offset + limit], len(ranked_hits)
+            first = ranked_hits[offset : offset + limit]
+            rest_offset = max(0, offset - len(ranked_hits))
+            rest: list[int] = []
+            if len(first) < limit:
+                rest = list(conn.scalars(
+                    select(ctx.c.item_id).where(and_(*conditions, ctx.c.item_id.not_in(hit_ids)))
+                    .order_by(*by_priority).limit(limit - len(first)).offset(rest_offset)
+                ))  # fmt: skip
+            total = int(conn.scalar(select(func.count()).select_from(ctx).where(and_(*conditions))) or 0)
+            return first + rest, total
+        page = list(conn.scalars(select(ctx.c.item_id).where(and_(*conditions)).order_by(*by_priority)
+                                 .limit(limit).offset(offset)))  # fmt: skip
+        total = int(conn.scalar(select(func.count()).select_from(ctx).where(and_(*conditions))) or 0)
+        return page, total
+
+    def _unranked_page(
+        self, conn: Connection, case: Case, hits: dict[int, int], order: str, only_hits: bool,
+        undecided: bool, limit: int, offset: int,
+    ) -> tuple[list[int], int]:  # fmt: skip
         i, ctx, d = t.items, t.item_context, t.decisions
-        hits = (
-            select(t.matches.c.item_id, func.count().label("hits"))
-            .join(t.hash_lists, t.hash_lists.c.id == t.matches.c.list_id)
-            .where(and_(t.matches.c.case_id == case.id, t.hash_lists.c.role == ListRole.KNOWN_BAD.value))
-            .group_by(t.matches.c.item_id)
-            .subquery()
-        )
         priority = func.coalesce(ctx.c.priority, 0.0)
-        hit_count = func.coalesce(hits.c.hits, 0)
-        joined = i.outerjoin(ctx, ctx.c.item_id == i.c.id).outerjoin(hits, hits.c.item_id == i.c.id)
         conditions: list[Any] = [i.c.case_id == case.id]
         if only_hits:
-            conditions.append(hits.c.hits > 0)
+            conditions.append(i.c.id.in_(list(hits)))
         if undecided:
             conditions.append(i.c.id.not_in(select(d.c.item_id).where(d.c.case_id == case.id)))
-        ordering = (
-            [hit_count.desc(), priority.desc()] if order == "hits" else [priority.desc(), hit_count.desc()]
-        )
-        statement = (
-            select(i.c.id, priority.label("priority"), ctx.c.reasons, hit_count.label("hits"))
-            .select_from(joined)
-            .where(and_(*conditions))
-            .order_by(*ordering, i.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        with self.engine.connect() as conn:
-            total = int(
-                conn.execute(select(func.count()).select_from(joined).where(and_(*conditions))).scalar() or 0
+        joined = i.outerjoin(ctx, ctx.c.item_id == i.c.id)
+        rows = list(
+            conn.execute(
+                select(i.c.id, priority.label("priority")).select_from(joined).where(and_(*conditions))
             )
-            rows = conn.execute(statement).all()
-        ids = [r.id for r in rows]
-        items = {item.id: item for item in self.items(case, actor, item_ids=ids, purpose="review-grid")}
-        decided = self.decisions(case, ids)
-        return total, [
-            ReviewRow(items[r.id], float(r.priority), tuple(json.loads(r.reasons or "[]")), int(r.hits),
-                      decided.get(r.id))
-            for r in rows
-        ]  # fmt: skip
+        )
+        if order == "hits" or only_hits:
+            rows.sort(key=lambda r: (-hits.get(r.id, 0), -r.priority, -r.id))
+        else:
+            rows.sort(key=lambda r: (-r.priority, -r.id))
+        return [r.id for r in rows[offset : offset + limit]], len(rows)
 
     def record_decisions(
         self,
