@@ -466,6 +466,8 @@ class _Point:
 
 
 _MAP_WIDTH, _MAP_HEIGHT, _MAP_PAD = 720, 420, 16
+_MAP_POINTS = 20_000
+"""Points drawn at most (highest review priority first): an SVG of more is unreadable and slow."""
 
 
 def _points(located: list[tuple[float, float, int, str]]) -> list[_Point]:
@@ -488,9 +490,10 @@ def gps_map(request: Request, case: CaseName, viewer: Viewer) -> Response:
     """Where photos were taken, as an offline scatter plot; each point links to its item (audited)."""
     store = web_state(request).store
     found = open_case(request, viewer.user, case, Access.MEDIA)
+    with_gps = store.search(found, viewer.user.name, SearchQuery(has_gps=True), limit=_MAP_POINTS)
     located = [
         (i.gps_latitude, i.gps_longitude, i.id, i.path)
-        for i in store.items(found, viewer.user.name, purpose="map")
+        for i, _, _ in with_gps
         if i.gps_latitude is not None and i.gps_longitude is not None
         and math.isfinite(i.gps_latitude) and math.isfinite(i.gps_longitude)
     ]  # fmt: skip
