@@ -148,10 +148,13 @@ def snippet(body: str, tokens: Sequence[str], width: int = 60) -> str | None:
     """The words around the first place where a searched token begins a word, on one line."""
     for token in tokens:
         found = re.search(rf"(?<![^\W_]){re.escape(token)}", body, re.IGNORECASE)
-        if found:
-            start, end = max(0, found.start() - width), min(len(body), found.end() + width)
+        if found:  # the window stays within the line (text, a message, the path) that holds the word
+            line_start = body.rfind("\n", 0, found.start()) + 1
+            line_end = body.find("\n", found.end())
+            line_end = len(body) if line_end == -1 else line_end
+            start, end = max(line_start, found.start() - width), min(line_end, found.end() + width)
             text = " ".join(body[start:end].split())
-            return ("…" if start else "") + text + ("…" if end < len(body) else "")
+            return ("…" if start > line_start else "") + text + ("…" if end < line_end else "")
     return None
 
 

@@ -91,7 +91,7 @@ def category_label(code: str | None) -> str:
 
 def _when(value: datetime | float | None) -> str:
     if value is None:
-        return ""
+        return "–"
     moment = value if isinstance(value, datetime) else datetime.fromtimestamp(value, UTC)
     if moment.tzinfo is None:
         return moment.isoformat(sep=" ", timespec="seconds")
