@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/hashing.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/scan_index.py
+	$(BIN)/python bench/triage.py
+	$(BIN)/python bench/web_grid.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache
