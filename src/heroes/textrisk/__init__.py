@@ -1,0 +1,1 @@
+"""Text risk: grooming and job-ad scoring of text, explained, on-device sized."""
