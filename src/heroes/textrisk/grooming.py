@@ -264,9 +264,9 @@ class GroomingScorer:
         self.model = model or ConversationModel.default()
         self.threshold = SENSITIVITY[sensitivity]
         self.excerpts = excerpts
-        self._names = {i.id: i.name for i in indicators}
-        self._stages = {i.id: i.stage for i in indicators}
-        self._weights = {i.id: float(i.weight) for i in indicators}
+        self.names = {i.id: i.name for i in indicators}
+        self.stages = {i.id: i.stage for i in indicators}
+        self.weights = {i.id: float(i.weight) for i in indicators}
 
     def feed(self, state: ConversationState, author: str, time: datetime | None, text: str) -> Assessment:
         """Score the conversation after one more message (``state`` is updated in place)."""
@@ -279,20 +279,20 @@ class GroomingScorer:
         new_stages: set[str] = set()
         for activation in self.matcher.match(text):
             key = str(activation.indicator)
-            if key not in self._stages:
+            if key not in self.stages:
                 continue
             score = float(activation.score)
             if key not in who.first_seen:
                 who.first_seen[key] = index
-                new_stages.add(self._stages[key])
+                new_stages.add(self.stages[key])
             who.scores[key] = max(who.scores.get(key, 0.0), score)
             if key not in state.active or state.active[key].score < score:
                 state.active[key] = ActiveIndicator(
-                    key, self._names[key], self._stages[key], author, index, score, str(activation.via),
+                    key, self.names[key], self.stages[key], author, index, score, str(activation.via),
                     " ".join(text.split())[:EXCERPT_CHARS] if self.excerpts else None,
                 )  # fmt: skip
         risks = {
-            name: self.model.probability(author_features(a, state.messages, self._stages, self._weights))
+            name: self.model.probability(author_features(a, state.messages, self.stages, self.weights))
             for name, a in state.authors.items()
             if a.first_seen
         }
