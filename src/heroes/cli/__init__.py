@@ -50,6 +50,7 @@ def _register() -> None:
         audit,
         case,
         demo,
+        grooming,
         groups,
         hash,
         hashlist,
@@ -65,8 +66,8 @@ def _register() -> None:
     )  # fmt: skip
 
     for module in (
-        audit, case, demo, groups, hash, hashlist, names, report, review, scan, search, serve, timeline, user,
-        verify,
+        audit, case, demo, grooming, groups, hash, hashlist, names, report, review, scan, search, serve,
+        timeline, user, verify,
     ):  # fmt: skip
         cli.add_command(module.command)
 

@@ -30,7 +30,7 @@ from heroes.textrisk.grooming import (
 )
 from heroes.textrisk.pan12 import latency_weighted_f1, pan12_scores, speed_penalty_parameter
 
-__all__ = ["LabelledConversation", "evaluate", "fit_model", "samples", "split"]
+__all__ = ["LabelledConversation", "evaluate", "fit_model", "from_pan12", "samples", "split"]
 
 SAMPLE_EVERY = 5
 """Messages between two looks at the authors while fitting."""
@@ -48,6 +48,17 @@ class LabelledConversation:
     def risky(self) -> bool:
         """Whether a predator takes part."""
         return bool(self.predators & {a for a, _, _ in self.messages})
+
+
+def from_pan12(conversations: Sequence[Any]) -> list[LabelledConversation]:
+    """PAN12-style conversations (``id``, ``messages`` of author/text, ``predator_authors``) as
+    training material; PAN12 times carry no date, so they are left out."""
+    return [
+        LabelledConversation(
+            c.id, tuple((m.author, None, m.text) for m in c.messages), frozenset(c.predator_authors)
+        )
+        for c in conversations
+    ]
 
 
 def split(
