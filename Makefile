@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scan_index.py
 	$(BIN)/python bench/triage.py
 	$(BIN)/python bench/web_grid.py
+	$(BIN)/python bench/grooming.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache

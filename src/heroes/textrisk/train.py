@@ -116,6 +116,19 @@ def fit_model(
     )  # fmt: skip
 
 
+class _Remembering:
+    """A matcher that answers each distinct text once: the activations of a message do not depend on
+    the sensitivity, so evaluating three presets costs one pass of matching."""
+
+    def __init__(self, matcher: Any, seen: dict[str, Sequence[Any]]) -> None:
+        self.matcher, self.seen = matcher, seen
+
+    def match(self, text: str) -> Sequence[Any]:
+        if text not in self.seen:
+            self.seen[text] = self.matcher.match(text)
+        return self.seen[text]
+
+
 def evaluate(
     make_scorer: Callable[[str], GroomingScorer],
     conversations: Sequence[LabelledConversation],
@@ -128,8 +141,10 @@ def evaluate(
     predators = {a for c in conversations for a in c.predators}
     authors = {a for c in conversations for a, _, _ in c.messages}
     results: dict[str, dict[str, Any]] = {}
+    seen: dict[str, Sequence[Any]] = {}
     for level in sensitivities:
         scorer = make_scorer(level)
+        scorer.matcher = _Remembering(scorer.matcher, seen)
         named: set[str] = set()
         first_alert: dict[str, int | None] = {}
         benign_alerted = 0
