@@ -27,7 +27,15 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from heroes.config import Settings
 from heroes.hashing import hash_image
 
-__all__ = ["PHONE_SEARCHES", "Planted", "Scenario", "build_phone", "build_scenario", "write_labelled_names"]
+__all__ = [
+    "PHONE_SEARCHES",
+    "Planted",
+    "Scenario",
+    "build_phone",
+    "build_scenario",
+    "write_chat_exports",
+    "write_labelled_names",
+]
 
 _KNOWN = 6
 _UNRELATED = 10
@@ -467,3 +475,37 @@ def write_labelled_names(path: Path, count: int = 2000, seed: int = 7) -> Path:
             label = relevant if rng.random() >= 0.03 else not relevant  # labelling mistakes happen
             writer.writerow([f"{folder}/{name}", int(label)])
     return path
+
+
+# Two short WhatsApp exports for the anti-grooming demo: everyday peers, and an adult who escalates
+# through non-sexual grooming signs (flattery, probing, secrecy, another app, gifts, meeting).
+_PEERS = (
+    ("Ana", "did you finish the maths homework?"), ("Ben", "almost, question 4 is really hard"),
+    ("Ana", "football practice is at 5 tomorrow"), ("Ben", "mum says I can come, see you there"),
+    ("Ana", "don't tell Leo about the surprise party on friday!"), ("Ben", "haha I won't"),
+    ("Ana", "we should meet at the library before practice"), ("Ben", "ok 4pm"),
+)  # fmt: skip
+_ESCALATING = (
+    ("Sam", "hey, saw your drawings on the art site, they're really good"), ("Kid", "thanks :)"),
+    ("Sam", "you're so mature for your age, not like the others in your class"), ("Kid", "haha ok"),
+    ("Sam", "how old are you btw? which school do you go to?"), ("Kid", "13, the one near the park"),
+    ("Sam", "are your parents at home in the evenings?"), ("Kid", "not usually"),
+    ("Sam", "don't tell anyone about our chats ok? they wouldn't understand us"), ("Kid", "ok"),
+    ("Sam", "let's talk on another app, it's more private there"),
+    ("Sam", "I can send you game credits if you want"),
+    ("Sam", "we should meet at the mall on saturday, just us"),
+)  # fmt: skip
+
+
+def write_chat_exports(folder: Path) -> list[Path]:
+    """Two WhatsApp 'Export chat' files (Android style) for ``heroes grooming scan``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, lines in (("Ana", _PEERS), ("Sam", _ESCALATING)):
+        path = folder / f"WhatsApp Chat with {name}.txt"
+        path.write_text(
+            "".join(f"14/03/2025, 18:{n:02d} - {who}: {text}\n" for n, (who, text) in enumerate(lines)),
+            encoding="utf-8",
+        )
+        written.append(path)
+    return written

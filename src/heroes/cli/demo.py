@@ -13,7 +13,7 @@ from rich.table import Table
 from heroes.cli.context import AppContext, literal, out_console
 from heroes.cli.scan import _ProgressObserver, print_matches
 from heroes.config import Settings, load_settings
-from heroes.demo import PHONE_SEARCHES, build_phone, build_scenario
+from heroes.demo import PHONE_SEARCHES, build_phone, build_scenario, write_chat_exports
 from heroes.evidence import ListRole, Match
 from heroes.hashing.importer import import_list
 from heroes.report import ReportFormat, write_report
@@ -95,6 +95,45 @@ def _phone_scenario(out: Console, store: CaseStore, settings: Settings, workdir:
         f"{len(artifacts)} messages and visits parsed in memory from the phone's SQLite databases "
         "(recognised by their tables, not their names). Try: heroes search demo-phone harbour"
     )
+    return failures
+
+
+def _grooming_scenario(out: Console, store: CaseStore, workdir: Path, actor: str) -> int:
+    """Two chat exports through the anti-grooming engine: the peers' chat must stay quiet, the
+    escalating one must alert, naming the author and the signs; returns how many did not."""
+    from heroes.textrisk.chats import load_conversations
+    from heroes.textrisk.grooming import ConversationState, GroomingScorer
+    from heroes.textrisk.indicators import IndicatorMatcher, IndicatorSet
+
+    out.rule("[bold]Prevention: a chat export through the anti-grooming engine (on this machine only)")
+    indicators = IndicatorSet.load()
+    matcher = IndicatorMatcher(indicators, cache_dir=workdir / "cache" / "grooming")  # kept between runs
+    scorer = GroomingScorer(matcher, indicators.indicators)
+    table = Table("chat", "message", "risk", "alert", "", title="heroes grooming scan (balanced)")
+    failures = alerted = 0
+    for export, expect_alert in zip(write_chat_exports(workdir / "chats"), (False, True), strict=True):
+        [conversation] = load_conversations(export)
+        state = ConversationState()
+        alerts = []
+        for message in conversation.messages:
+            assessed = scorer.feed(state, message.author, message.time, message.text)
+            if assessed.alert:
+                alerts.append((message.index + 1, assessed.risk, assessed.alert.reason))
+        ok = bool(alerts) == expect_alert
+        failures += 0 if ok else 1
+        alerted += len(alerts)
+        mark = "[green]ok[/]" if ok else "[red]UNEXPECTED[/]"
+        if not alerts:
+            table.add_row(*literal(export.name, "", f"{state.risk:.2f}", "no alert"), mark)
+        for n, risk, reason in alerts:
+            table.add_row(*literal(export.name, n, f"{risk:.2f}", reason), mark)
+    out.print(table)
+    out.print(
+        f"Embedder used for {matcher.stats.embedder_share:.0%} of messages; no message text stored. "
+        "Alerts are prompts for a calm conversation, never verdicts. Try: heroes grooming scan "
+        f"'{workdir / 'chats' / 'WhatsApp Chat with Sam.txt'}'"
+    )
+    store.log_event(None, actor, "grooming.demo", "chats", {"alerts": alerted, "failures": failures})
     return failures
 
 
@@ -205,6 +244,7 @@ def command(
         if image is not None and image.is_file():
             _image_scenario(out, store, settings, image, actor)
         failures += _phone_scenario(out, store, settings, workdir, actor)
+        failures += _grooming_scenario(out, store, workdir, actor)
         out.rule("[bold]Where to look")
         out.print(f"Case store (SQLite):  {settings.effective_database_url.removeprefix('sqlite:///')}")
         out.print(f"HTML report:          {html}")

@@ -247,6 +247,16 @@ def author_features(author: AuthorState, total_messages: int, stages: dict[str, 
     }
 
 
+def _one_sign_per_message(activations: Sequence[Any]) -> list[Any]:
+    """Exact pattern hits; when there are none, the single strongest embedding hit. A chat message
+    rarely carries more than one sign, and the embedder's runners-up are mostly near neighbours of
+    the same sign (a compliment "for your age" also lies near age claims): counting them would
+    inflate the evidence."""
+    patterns = [a for a in activations if a.via == "pattern"]
+    embedded = [a for a in activations if a.via != "pattern"]
+    return patterns + ([max(embedded, key=lambda a: float(a.score))] if embedded and not patterns else [])
+
+
 class GroomingScorer:
     """Feeds messages one at a time through the matcher and the conversation model."""
 
@@ -277,7 +287,7 @@ class GroomingScorer:
         if "?" in text or "¿" in text:
             who.questions += 1
         new_stages: set[str] = set()
-        for activation in self.matcher.match(text):
+        for activation in _one_sign_per_message(self.matcher.match(text)):
             key = str(activation.indicator)
             if key not in self.stages:
                 continue
