@@ -98,6 +98,76 @@ def _phone_scenario(out: Console, store: CaseStore, settings: Settings, workdir:
     return failures
 
 
+def _review_app_scenario(out: Console, store: CaseStore, settings: Settings, actor: str) -> tuple[str, bool]:
+    """A reviewer account for the demo cases, and the review app served for real on loopback: log in,
+    open the grid, be refused another case; returns how to log in."""
+    import http.cookiejar
+    import re
+    import socket
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    import uvicorn
+
+    from heroes.accounts import hash_password, one_time_password
+    from heroes.evidence import Role
+    from heroes.web import create_app
+
+    out.rule("[bold]Review app: accounts, roles and the review grid (served on 127.0.0.1)")
+    password = one_time_password()
+    store.accounts.add_user("demo-reviewer", Role.REVIEWER, hash_password(password), actor, must_change=False)
+    store.accounts.grant("demo-reviewer", store.case("demo-case"), actor)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,
+                                          log_level="error"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            with socket.socket() as check:
+                if check.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            threading.Event().wait(0.05)
+
+        class _Loopback(http.cookiejar.DefaultCookiePolicy):
+            def return_ok_secure(
+                self, cookie: http.cookiejar.Cookie, request: urllib.request.Request
+            ) -> bool:
+                return True  # like browsers, treat http://127.0.0.1 as a secure context for Secure cookies
+
+        jar = http.cookiejar.CookieJar(policy=_Loopback())
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        form = browser.open(f"{base}/login", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        fields = {
+            "username": "demo-reviewer",
+            "password": password,
+            "csrf_token": token.group(1) if token else "",
+        }
+        browser.open(f"{base}/login", data=urllib.parse.urlencode(fields).encode(), timeout=10).read()
+        grid = browser.open(f"{base}/cases/demo-case/review", timeout=30).read().decode()
+        tiles = grid.count('<article class="tile"')
+        try:
+            browser.open(f"{base}/cases/demo-phone/review", timeout=10)
+            refused = "200 (UNEXPECTED)"
+        except urllib.error.HTTPError as exc:
+            refused = str(exc.code)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    out.print(
+        f"demo-reviewer (reviewer, member of demo-case only) logged in: the review grid shows {tiles} tiles, "
+        f"blurred; demo-phone answers {refused} (not a member). Every view is in the case's audit trail."
+    )
+    login = f"heroes --home {settings.home} serve, then log in as demo-reviewer / {password}"
+    return login, tiles > 0 and refused == "404"
+
+
 def _grooming_scenario(out: Console, store: CaseStore, workdir: Path, actor: str) -> int:
     """Two chat exports through the anti-grooming engine: the peers' chat must stay quiet, the
     escalating one must alert, naming the author and the signs; returns how many did not."""
@@ -245,12 +315,15 @@ def command(
             _image_scenario(out, store, settings, image, actor)
         failures += _phone_scenario(out, store, settings, workdir, actor)
         failures += _grooming_scenario(out, store, workdir, actor)
+        review_login, served = _review_app_scenario(out, store, settings, actor)
+        failures += 0 if served else 1
         out.rule("[bold]Where to look")
         out.print(f"Case store (SQLite):  {settings.effective_database_url.removeprefix('sqlite:///')}")
         out.print(f"HTML report:          {html}")
         out.print(f"CSV report:           {csv_path}")
         out.print(f"VICS 2.0 case export: {vics_path}")
         out.print(f"Audit trail:          {audit.events} events verified, head {audit.head[:16]}…")
+        out.print(f"Review app:           {review_login}")
         out.print(
             f"Try: .venv/bin/heroes --home {home} audit show demo-case   |   "
             f".venv/bin/heroes --home {home} case list"
