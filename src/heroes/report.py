@@ -66,7 +66,7 @@ class _Row:
 
 def default_report_path(settings: Settings, case: Case, fmt: ReportFormat) -> Path:
     """Where a report goes when no --output is given: under the data directory, per case."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.name) or "case"
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.name).strip(".") or "case"
     suffix = "vics.json" if fmt is ReportFormat.VICS else fmt.value
     return settings.home / "reports" / safe / f"report.{suffix}"
 

@@ -1531,9 +1531,9 @@ class CaseStore:
         if query.max_size is not None:
             conditions.append(i.c.size <= query.max_size)
         if query.since is not None:
-            conditions.append(i.c.mtime >= query.since.timestamp())
+            conditions.append(i.c.mtime >= (_utc(query.since) or query.since).timestamp())  # naive = UTC
         if query.until is not None:
-            conditions.append(i.c.mtime <= query.until.timestamp())
+            conditions.append(i.c.mtime <= (_utc(query.until) or query.until).timestamp())
         if query.camera:
             camera = f"%{query.camera.lower()}%"
             conditions.append(or_(*(func.lower(func.coalesce(c, "")).like(camera) for c in (
