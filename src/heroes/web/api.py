@@ -9,6 +9,7 @@ input into 4xx answers — never a 5xx.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -555,3 +556,100 @@ def create_user(request: Request, body: UserIn, caller: Caller) -> UserCreated:
     for found in cases:
         store.accounts.grant(user.name, found, caller.user.name)
     return UserCreated(user=UserOut.of(user), one_time_password=password)
+
+
+# -- prevention: the anti-grooming engine ----------------------------------------------------------
+
+
+class ChatMessageIn(BaseModel):
+    """One message of a conversation, in order."""
+
+    author: Annotated[SafeText, Field(min_length=1, max_length=200)]
+    text: Annotated[SafeText, Field(max_length=4000)]
+
+
+class GroomingIn(BaseModel):
+    """A conversation to score; nothing of it is stored or logged."""
+
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=5000)
+    sensitivity: Literal["low", "balanced", "high"] = "balanced"
+    excerpts: bool = Field(False, description="Include up to 80 characters of each triggering message.")
+
+
+class GroomingAlertOut(BaseModel):
+    """A prompt for a human conversation: why, from whom, how sure."""
+
+    message_index: int
+    risk: float
+    author: str
+    indicators: list[str]
+    reason: str
+
+
+class GroomingSignOut(BaseModel):
+    """An indicator seen, who showed it and where."""
+
+    indicator: str
+    name: str
+    stage: str
+    author: str
+    message_index: int
+    score: float
+    excerpt: str | None
+
+
+class GroomingOut(BaseModel):
+    """Risk after each message, the alerts raised, and the signs behind them."""
+
+    risk: float
+    author: str | None
+    risks: list[float]
+    alerts: list[GroomingAlertOut]
+    signs: list[GroomingSignOut]
+    notice: str
+
+
+_GROOMING_LOCK = threading.Lock()
+
+
+def _grooming_parts(request: Request) -> Any:
+    """The indicator set and matcher, built once per app (the example vectors are cached on disk)."""
+    from heroes.textrisk.indicators import IndicatorMatcher, IndicatorSet
+
+    state = request.app.state
+    if getattr(state, "grooming", None) is None:
+        indicators = IndicatorSet.load()
+        cache = web_state(request).settings.home / "cache" / "grooming"
+        state.grooming = (indicators, IndicatorMatcher(indicators, cache_dir=cache))
+    return state.grooming
+
+
+@router.post("/grooming/score", tags=["prevention"], summary="Score a conversation for signs of grooming")
+def grooming_score(request: Request, body: GroomingIn, caller: Caller) -> GroomingOut:
+    """Feed the messages through the anti-grooming engine; audited without any message text."""
+    from heroes.textrisk.grooming import ConversationState, GroomingScorer
+
+    with _GROOMING_LOCK:  # one matcher per app, and it is not thread-safe
+        indicators, matcher = _grooming_parts(request)
+        scorer = GroomingScorer(
+            matcher, indicators.indicators, None, body.sensitivity, excerpts=body.excerpts
+        )
+        state = ConversationState()
+        assessed = [scorer.feed(state, m.author, None, m.text) for m in body.messages]
+    last = assessed[-1]
+    alerts = [
+        GroomingAlertOut(message_index=a.alert.message_index, risk=a.alert.risk, author=a.alert.author,
+                         indicators=list(a.alert.indicators), reason=a.alert.reason)
+        for a in assessed if a.alert is not None
+    ]  # fmt: skip
+    web_state(request).store.log_event(
+        None, caller.user.name, "grooming.score", "api",
+        {"messages": len(body.messages), "alerts": len(alerts), "sensitivity": body.sensitivity},
+    )  # fmt: skip
+    return GroomingOut(
+        risk=last.risk, author=last.author, risks=[round(a.risk, 4) for a in assessed], alerts=alerts,
+        signs=[GroomingSignOut(indicator=s.indicator, name=s.name, stage=s.stage, author=s.author,
+                               message_index=s.message_index, score=s.score, excerpt=s.excerpt)
+               for s in last.active],
+        notice="Alerts are prompts for a calm human conversation, never verdicts.",
+    )  # fmt: skip
