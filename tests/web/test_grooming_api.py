@@ -49,3 +49,21 @@ def test_bad_requests_are_refused_not_crashed(web: Web) -> None:
     odd = {"messages": [{"author": "a", "text": "x"}], "sensitivity": "paranoid"}
     assert client.post("/api/v1/grooming/score", json=odd, headers=token).status_code == 422
     assert web.client().post("/api/v1/grooming/score", json={"messages": []}).status_code == 401
+
+
+CHAT = "\n".join(f"14/03/2025, 18:{n:02d} - {who}: {text}" for n, (who, text) in enumerate(RISKY))
+
+
+def test_the_chat_check_page_scores_a_pasted_export(web: Web) -> None:
+    client, csrf = web.login("ivan")
+    form = client.get("/grooming")
+    assert form.status_code == 200 and 'id="grooming-form"' in form.text and "never verdicts" in form.text
+    page = client.post("/grooming", data={"export": CHAT, "sensitivity": "high", "csrf_token": csrf})
+    assert page.status_code == 200 and 'class="grooming-result"' in page.text
+    assert "sign(s) of grooming from Sam" in page.text and "“" not in page.text  # no excerpts by default
+    refused = client.post("/grooming", data={"export": CHAT})  # no CSRF token
+    assert refused.status_code == 403
+    junk = client.post("/grooming", data={"export": "\x01\x02 not a chat", "csrf_token": csrf})
+    assert junk.status_code == 200 and 'id="grooming-error"' in junk.text
+    events = [e for e in web.store.audit_events(GLOBAL_CHAIN) if e.action == "grooming.score"]
+    assert events[-1].details["conversations"] == 1 and "Sam" not in str(events[-1].details)

@@ -749,3 +749,62 @@ def api_docs(request: Request) -> Response:
         for method, op in methods.items()
     ]  # fmt: skip
     return render(request, "api_docs.html", {"operations": operations, "title": "API", "quote": quote})
+
+
+_GROOMING_NOTICE = "Alerts are prompts for a calm conversation with the young person, never verdicts."
+
+
+def _grooming_page(request: Request, viewer: Principal, **context: Any) -> Response:
+    defaults: dict[str, Any] = {"results": [], "pasted": "", "sensitivity": "balanced", "excerpts": False,
+                                "error": None, "notice": _GROOMING_NOTICE, "title": "Chat check"}  # fmt: skip
+    return render(request, "grooming.html", {**defaults, **context}, viewer)
+
+
+@router.get("/grooming")
+def grooming_form(request: Request, viewer: Viewer) -> Response:
+    """The chat check: paste an export, see the risk and the signs (nothing is kept)."""
+    return _grooming_page(request, viewer)
+
+
+@router.post("/grooming")
+def grooming_check(
+    request: Request,
+    viewer: Viewer,
+    export: Annotated[str, Form(max_length=5_000_000)] = "",
+    sensitivity: Annotated[str, Form(max_length=10)] = "balanced",
+    excerpts: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Score a pasted chat export in memory; audited without any message text."""
+    from heroes.textrisk.chats import parse_export
+    from heroes.textrisk.grooming import SENSITIVITY, ConversationState, GroomingScorer
+    from heroes.web.api import _GROOMING_LOCK, _grooming_parts
+
+    level = sensitivity if sensitivity in SENSITIVITY else "balanced"
+    show = excerpts in ("1", "on", "true")
+    try:
+        conversations = parse_export(clean_text(export, "export", 5_000_000).encode(), "pasted chat")
+    except InvalidInput as exc:
+        return _grooming_page(request, viewer, error=str(exc), sensitivity=level, excerpts=show)
+    results: list[dict[str, Any]] = []
+    alerts = 0
+    with _GROOMING_LOCK:
+        indicators, matcher = _grooming_parts(request)
+        scorer = GroomingScorer(matcher, indicators.indicators, None, level, excerpts=show)
+        for conversation in conversations:
+            state = ConversationState()
+            assessed = [scorer.feed(state, m.author, m.time, m.text) for m in conversation.messages]
+            last = assessed[-1] if assessed else None
+            raised = [a.alert for a in assessed if a.alert is not None]
+            alerts += len(raised)
+            results.append({
+                "id": conversation.id, "risk": last.risk if last else 0.0,
+                "author": last.author if last else None, "alerts": raised,
+                "signs": list(last.active) if last else [], "problems": conversation.problems[:5],
+            })  # fmt: skip
+    details = {
+        "conversations": len(results),
+        "alerts": sum(len(r["alerts"]) for r in results),
+        "sensitivity": level,
+    }
+    web_state(request).store.log_event(None, viewer.user.name, "grooming.score", "page", details)
+    return _grooming_page(request, viewer, results=results, sensitivity=level, excerpts=show)
