@@ -134,12 +134,8 @@ def scan(app: AppContext, export: Path, sensitivity: str, no_excerpts: bool, mod
 
     Nothing is stored and no message text is logged; the audit trail records that a scan was run.
     """
-    indicators = IndicatorSet.load()
-    matcher = IndicatorMatcher(indicators, cache_dir=app.settings.home / "cache" / "grooming")
-    scorer = GroomingScorer(
-        matcher, indicators.indicators,
-        ConversationModel.load(model) if model else None, sensitivity, excerpts=not no_excerpts,
-    )  # fmt: skip
+    trained = ConversationModel.load(model) if model else None
+    scorer = _scorer_factory(app, trained, excerpts=not no_excerpts)(sensitivity)
     conversations = load_conversations(export)
     console, out = err_console(), out_console()
     alerts = 0

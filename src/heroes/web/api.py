@@ -9,7 +9,6 @@ input into 4xx answers — never a 5xx.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -22,7 +21,7 @@ from heroes.evidence import Decision, Item, Match, Role, User
 from heroes.store import SearchQuery, case_chain
 from heroes.store.casestore import ReviewRow
 from heroes.web.auth import Access, Principal, api_principal, open_case, require_admin
-from heroes.web.state import category_label, clean_text, web_state
+from heroes.web.state import category_label, clean_text, score_conversation, web_state
 
 __all__ = ["PER_PAGE", "router"]
 
@@ -609,33 +608,11 @@ class GroomingOut(BaseModel):
     notice: str
 
 
-_GROOMING_LOCK = threading.Lock()
-
-
-def _grooming_parts(request: Request) -> Any:
-    """The indicator set and matcher, built once per app (the example vectors are cached on disk)."""
-    from heroes.textrisk.indicators import IndicatorMatcher, IndicatorSet
-
-    state = request.app.state
-    if getattr(state, "grooming", None) is None:
-        indicators = IndicatorSet.load()
-        cache = web_state(request).settings.home / "cache" / "grooming"
-        state.grooming = (indicators, IndicatorMatcher(indicators, cache_dir=cache))
-    return state.grooming
-
-
 @router.post("/grooming/score", tags=["prevention"], summary="Score a conversation for signs of grooming")
 def grooming_score(request: Request, body: GroomingIn, caller: Caller) -> GroomingOut:
     """Feed the messages through the anti-grooming engine; audited without any message text."""
-    from heroes.textrisk.grooming import ConversationState, GroomingScorer
-
-    with _GROOMING_LOCK:  # one matcher per app, and it is not thread-safe
-        indicators, matcher = _grooming_parts(request)
-        scorer = GroomingScorer(
-            matcher, indicators.indicators, None, body.sensitivity, excerpts=body.excerpts
-        )
-        state = ConversationState()
-        assessed = [scorer.feed(state, m.author, None, m.text) for m in body.messages]
+    messages = [(m.author, None, m.text) for m in body.messages]
+    assessed = score_conversation(request, messages, body.sensitivity, body.excerpts)
     last = assessed[-1]
     alerts = [
         GroomingAlertOut(message_index=a.alert.message_index, risk=a.alert.risk, author=a.alert.author,

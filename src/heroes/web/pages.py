@@ -43,7 +43,7 @@ from heroes.web.auth import (
     password_principal,
     require_admin,
 )
-from heroes.web.state import CATEGORIES, case_url, clean_text, render, web_state
+from heroes.web.state import CATEGORIES, case_url, clean_text, render, score_conversation, web_state
 from heroes.web.thumbnails import make_thumbnail
 
 __all__ = ["REVIEW_PAGE", "router"]
@@ -776,8 +776,7 @@ def grooming_check(
 ) -> Response:
     """Score a pasted chat export in memory; audited without any message text."""
     from heroes.textrisk.chats import parse_export
-    from heroes.textrisk.grooming import SENSITIVITY, ConversationState, GroomingScorer
-    from heroes.web.api import _GROOMING_LOCK, _grooming_parts
+    from heroes.textrisk.grooming import SENSITIVITY
 
     level = sensitivity if sensitivity in SENSITIVITY else "balanced"
     show = excerpts in ("1", "on", "true")
@@ -787,24 +786,17 @@ def grooming_check(
         return _grooming_page(request, viewer, error=str(exc), sensitivity=level, excerpts=show)
     results: list[dict[str, Any]] = []
     alerts = 0
-    with _GROOMING_LOCK:
-        indicators, matcher = _grooming_parts(request)
-        scorer = GroomingScorer(matcher, indicators.indicators, None, level, excerpts=show)
-        for conversation in conversations:
-            state = ConversationState()
-            assessed = [scorer.feed(state, m.author, m.time, m.text) for m in conversation.messages]
-            last = assessed[-1] if assessed else None
-            raised = [a.alert for a in assessed if a.alert is not None]
-            alerts += len(raised)
-            results.append({
-                "id": conversation.id, "risk": last.risk if last else 0.0,
-                "author": last.author if last else None, "alerts": raised,
-                "signs": list(last.active) if last else [], "problems": conversation.problems[:5],
-            })  # fmt: skip
-    details = {
-        "conversations": len(results),
-        "alerts": sum(len(r["alerts"]) for r in results),
-        "sensitivity": level,
-    }
+    for conversation in conversations:
+        messages = [(m.author, m.time, m.text) for m in conversation.messages]
+        assessed = score_conversation(request, messages, level, show)
+        last = assessed[-1] if assessed else None
+        raised = [a.alert for a in assessed if a.alert is not None]
+        alerts += len(raised)
+        results.append({
+            "id": conversation.id, "risk": last.risk if last else 0.0,
+            "author": last.author if last else None, "alerts": raised,
+            "signs": list(last.active) if last else [], "problems": conversation.problems[:5],
+        })  # fmt: skip
+    details = {"conversations": len(results), "alerts": alerts, "sensitivity": level}
     web_state(request).store.log_event(None, viewer.user.name, "grooming.score", "page", details)
     return _grooming_page(request, viewer, results=results, sensitivity=level, excerpts=show)

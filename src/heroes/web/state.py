@@ -9,7 +9,8 @@ banner, disclaimer, CSRF token and category names without each handler repeating
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -36,6 +37,7 @@ __all__ = [
     "case_url",
     "clean_text",
     "render",
+    "score_conversation",
     "web_state",
 ]
 
@@ -138,3 +140,27 @@ def render(
     return web_state(request).templates.TemplateResponse(
         request, name, full, status_code=status_code, headers=dict(headers or {})
     )
+
+
+_GROOMING_LOCK = threading.Lock()
+
+
+def score_conversation(
+    request: Request, messages: Sequence[tuple[str, datetime | None, str]], sensitivity: str, excerpts: bool
+) -> list[Any]:
+    """The grooming engine's assessment after each message (author, time, text), for the API and the
+    Chat check page alike. The indicator set and matcher are built once per app (example vectors are
+    cached on disk); the matcher is not thread-safe, hence the lock."""
+    from heroes.textrisk.grooming import ConversationState, GroomingScorer
+    from heroes.textrisk.indicators import IndicatorMatcher, IndicatorSet
+
+    with _GROOMING_LOCK:
+        app = request.app.state
+        if getattr(app, "grooming", None) is None:
+            indicators = IndicatorSet.load()
+            cache = web_state(request).settings.home / "cache" / "grooming"
+            app.grooming = (indicators, IndicatorMatcher(indicators, cache_dir=cache))
+        indicators, matcher = app.grooming
+        scorer = GroomingScorer(matcher, indicators.indicators, None, sensitivity, excerpts=excerpts)
+        state = ConversationState()
+        return [scorer.feed(state, author, time, text) for author, time, text in messages]
