@@ -9,18 +9,7 @@ import click
 from rich.table import Table
 
 from heroes.cli.context import AppContext, literal, out_console
-from heroes.errors import InvalidInput
-from heroes.store import SearchQuery
-
-
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if not text:
-        return None
-    try:
-        south, west, north, east = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InvalidInput("--bbox takes four numbers: south,west,north,east (decimal degrees)") from None
-    return south, west, north, east
+from heroes.store import SearchQuery, parse_bbox
 
 
 @click.command("search")
@@ -73,7 +62,7 @@ def command(
         until=until,
         camera=camera,
         has_gps=has_gps,
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
         deleted=deleted,
         list_name=list_name,
         category=category,

@@ -9,6 +9,7 @@ from heroes.store.casestore import (
     NewMatch,
     SearchQuery,
     case_chain,
+    parse_bbox,
     path_key,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "NewMatch",
     "SearchQuery",
     "case_chain",
+    "parse_bbox",
     "path_key",
 ]

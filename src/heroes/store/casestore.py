@@ -82,6 +82,7 @@ __all__ = [
     "ReviewRow",
     "SearchQuery",
     "case_chain",
+    "parse_bbox",
     "path_key",
     "snippet",
 ]
@@ -221,6 +222,19 @@ class SearchQuery:
     list_name: str | None = None
     category: str | None = None
     min_priority: float | None = None
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """A GPS box given as 'south,west,north,east' in decimal degrees (CLI, pages and API alike)."""
+    if not text:
+        return None
+    try:
+        south, west, north, east = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInput("bbox takes four numbers: south,west,north,east (decimal degrees)") from None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+        raise InvalidInput("bbox: south ≤ north within ±90, west and east within ±180")
+    return south, west, north, east
 
 
 @dataclass(frozen=True, slots=True)

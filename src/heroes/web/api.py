@@ -9,7 +9,7 @@ input into 4xx answers — never a 5xx.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from heroes.accounts import hash_password, one_time_password
 from heroes.errors import AuditChainBroken, InvalidInput, NotFound
 from heroes.evidence import Decision, Item, Match, Role, User
-from heroes.store import SearchQuery, case_chain
+from heroes.store import SearchQuery, case_chain, parse_bbox
 from heroes.store.casestore import ReviewRow
 from heroes.web.auth import Access, Principal, api_principal, open_case, require_admin
 from heroes.web.state import category_label, clean_text, score_conversation, web_state
@@ -406,23 +406,6 @@ def list_matches(
     return [MatchOut.of(m) for m in found[offset : offset + limit]]
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """south,west,north,east in decimal degrees, as ``heroes search --bbox`` takes it."""
-    if not text:
-        return None
-    try:
-        south, west, north, east = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InvalidInput("bbox takes four numbers: south,west,north,east (decimal degrees)") from None
-    if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
-        raise InvalidInput("bbox: south ≤ north within ±90, west and east within ±180")
-    return south, west, north, east
-
-
 @router.get("/cases/{case:path}/search", tags=["search"], summary="Search a case (as `heroes search`)")
 def search(
     request: Request,
@@ -450,8 +433,8 @@ def search(
     store = web_state(request).store
     found_case = open_case(request, caller.user, case, Access.SEARCH)
     query = SearchQuery(
-        text=q, mime_prefix=mime or None, min_size=min_size, max_size=max_size, since=_utc(since),
-        until=_utc(until), camera=camera or None, has_gps=has_gps, bbox=parse_bbox(bbox), deleted=deleted,
+        text=q, mime_prefix=mime or None, min_size=min_size, max_size=max_size, since=since,
+        until=until, camera=camera or None, has_gps=has_gps, bbox=parse_bbox(bbox), deleted=deleted,
         list_name=list_name or None, category=category or None, min_priority=min_priority,
     )  # fmt: skip
     hits = store.search(found_case, caller.user.name, query, limit, offset)

@@ -26,9 +26,8 @@ from starlette.responses import Response
 from heroes.accounts import authenticate, digest, hash_password, new_secret, one_time_password
 from heroes.errors import AuditChainBroken, InvalidInput, NotFound
 from heroes.evidence import Case, Decision, Role
-from heroes.store import GLOBAL_CHAIN, SearchQuery, case_chain
+from heroes.store import GLOBAL_CHAIN, SearchQuery, case_chain, parse_bbox
 from heroes.triage.timeline import build_timeline
-from heroes.web.api import parse_bbox
 from heroes.web.auth import (
     ALLOWED,
     LOGIN_COOKIE,
