@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from heroes.errors import ConfigError
 from heroes.hashing import MD5, PDQ, SHA1, SHA256, VPDQ, Hasher
@@ -56,27 +56,25 @@ def _unique(plugins: Iterable[_P]) -> tuple[_P, ...]:
     return tuple(seen.values())
 
 
-def hashers(include_entry_points: bool = True) -> tuple[Hasher, ...]:
-    """Built-in hashers followed by those installed under the ``heroes.hashers`` entry-point group."""
-    found: list[Hasher] = list(builtin_hashers())
-    if include_entry_points:
-        for point in entry_points(group=HASHER_GROUP):
+def _installed(group: str, kind: type[Any], builtins: Iterable[_P], include: bool) -> tuple[_P, ...]:
+    """Built-ins followed by the plug-ins of an entry-point group, each checked against its protocol."""
+    found: list[_P] = list(builtins)
+    if include:
+        for point in entry_points(group=group):
             plugin = point.load()
-            if not isinstance(plugin, Hasher):
-                raise ConfigError(f"entry point {point.name!r} in {HASHER_GROUP} is not a Hasher")
+            if not isinstance(plugin, kind):
+                raise ConfigError(f"entry point {point.name!r} in {group} is not a {kind.__name__}")
             found.append(plugin)
     return _unique(found)
+
+
+def hashers(include_entry_points: bool = True) -> tuple[Hasher, ...]:
+    """Built-in hashers followed by those installed under the ``heroes.hashers`` entry-point group."""
+    return _installed(HASHER_GROUP, Hasher, builtin_hashers(), include_entry_points)
 
 
 def parsers(include_entry_points: bool = True) -> tuple[ArtifactParser, ...]:
     """Built-in artifact parsers followed by those installed under the ``heroes.parsers`` group."""
     from heroes.triage.artifacts import ArtifactParser
 
-    found: list[ArtifactParser] = list(builtin_parsers())
-    if include_entry_points:
-        for point in entry_points(group=PARSER_GROUP):
-            plugin = point.load()
-            if not isinstance(plugin, ArtifactParser):
-                raise ConfigError(f"entry point {point.name!r} in {PARSER_GROUP} is not an ArtifactParser")
-            found.append(plugin)
-    return _unique(found)
+    return _installed(PARSER_GROUP, ArtifactParser, builtin_parsers(), include_entry_points)
