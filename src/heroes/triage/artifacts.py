@@ -696,24 +696,27 @@ class ChromeHistory:
         return source.has("urls", "id", "url", "title") and source.has("visits", "id", "url", "visit_time")
 
     def parse(self, source: ArtifactSource) -> Iterator[Artifact]:
-        tally = _Tally(source)
-        try:
-            sql = (
-                "SELECT v.id, v.visit_time, u.url, u.title FROM visits AS v "
-                "LEFT JOIN urls AS u ON u.id = v.url"
-            )
-            for rowid, stamp, url, title in source.rows(sql):
-                record = _record("visits", rowid)
-                yield _visit(
-                    self,
-                    record,
-                    tally.time(stamp, _WEBKIT, 1_000_000, f"{record} visit_time"),
-                    url,
-                    title,
-                    tally,
-                )
-        finally:
-            tally.report()
+        sql = "SELECT v.id, v.visit_time, u.url, u.title FROM visits AS v LEFT JOIN urls AS u ON u.id = v.url"
+        return _visits(self, source, sql, "visits", "visit_time", _WEBKIT)
+
+
+def _visits(
+    parser: ChromeHistory | FirefoxHistory,
+    source: ArtifactSource,
+    sql: str,
+    table: str,
+    column: str,
+    epoch: datetime,
+) -> Iterator[Artifact]:
+    """Browser visits from ``sql`` (rows of id, time in µs since ``epoch``, url, title)."""
+    tally = _Tally(source)
+    try:
+        for rowid, stamp, url, title in source.rows(sql):
+            record = _record(table, rowid)
+            when = tally.time(stamp, epoch, 1_000_000, f"{record} {column}")
+            yield _visit(parser, record, when, url, title, tally)
+    finally:
+        tally.report()
 
 
 class FirefoxHistory:
@@ -730,24 +733,11 @@ class FirefoxHistory:
         )
 
     def parse(self, source: ArtifactSource) -> Iterator[Artifact]:
-        tally = _Tally(source)
-        try:
-            sql = (
-                "SELECT v.id, v.visit_date, p.url, p.title FROM moz_historyvisits AS v "
-                "LEFT JOIN moz_places AS p ON p.id = v.place_id"
-            )
-            for rowid, stamp, url, title in source.rows(sql):
-                record = _record("moz_historyvisits", rowid)
-                yield _visit(
-                    self,
-                    record,
-                    tally.time(stamp, _UNIX, 1_000_000, f"{record} visit_date"),
-                    url,
-                    title,
-                    tally,
-                )
-        finally:
-            tally.report()
+        sql = (
+            "SELECT v.id, v.visit_date, p.url, p.title FROM moz_historyvisits AS v "
+            "LEFT JOIN moz_places AS p ON p.id = v.place_id"
+        )
+        return _visits(self, source, sql, "moz_historyvisits", "visit_date", _UNIX)
 
 
 def _visit(
