@@ -1644,10 +1644,7 @@ class CaseStore:
                 page, total = self._unranked_page(
                     conn, case, hits, order, only_hits, undecided, limit, offset
                 )
-            details = {
-                r.item_id: (float(r.priority), tuple(json.loads(r.reasons)))
-                for r in conn.execute(select(ctx).where(ctx.c.item_id.in_(page)))
-            }
+        details = self.priorities(case, page)
         items = {item.id: item for item in self.items(case, actor, item_ids=page, purpose="review-grid")}
         decided = self.decisions(case, page)
         return total, [
